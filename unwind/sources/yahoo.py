@@ -21,7 +21,7 @@ CLOSE_TICKERS = {"^GSPC": ("spx", "index points"), "^NDX": ("ndx", "index points
                  "GC=F": ("gold", "USD per troy ounce"), "^VIX": ("vix", "index points"),
                  "TLT": ("tlt", "USD per share"), "^TNX": ("ust", "percent (10-year yield)"),
                  "DXY": ("dxy", "index points"), "CL=F": ("oil", "USD per barrel"),
-                 "BTC-USD": ("btc", "USD"), "EURUSD=X": ("eur", "USD per EUR")}
+                 "BTC-USD": ("btc", "USD")}
 
 
 def ohlcv_table(ticker: str) -> Table:

@@ -1,0 +1,105 @@
+"""Data audit: coverage, gaps, cross-source agreement and the file manifest of the snapshot."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .sources import REGISTRY, Source, data_dir, resolve
+
+
+def _time_index(df: pd.DataFrame) -> pd.DatetimeIndex | None:
+    if not isinstance(df.index, pd.DatetimeIndex):
+        return None
+    idx = df.index.tz_convert(None) if df.index.tz is not None else df.index
+    return pd.DatetimeIndex(idx).sort_values()
+
+
+def calendar_of(idx: pd.DatetimeIndex) -> tuple[str, pd.DatetimeIndex]:
+    """Classify an index and return the grid it should fill: every day, weekdays, or a fixed intraday step."""
+    step = idx.to_series().diff().median()
+    if pd.Timedelta(hours=20) <= step < pd.Timedelta(days=1):  # one snapshot a day at a varying time
+        idx = idx.normalize()
+        step = pd.Timedelta(days=1)
+    if step < pd.Timedelta(days=1):
+        return f"every {int(step / pd.Timedelta(hours=1))}h", pd.date_range(idx[0], idx[-1], freq=step)
+    if step >= pd.Timedelta(days=6):
+        return "weekly", pd.DatetimeIndex(idx)
+    if (idx.day_of_week >= 5).mean() < 0.05:
+        return "U.S. weekdays", pd.bdate_range(idx[0], idx[-1])
+    return "every day", pd.date_range(idx[0], idx[-1], freq="D")
+
+
+def coverage_table(sources: dict[str, Source] | None = None) -> pd.DataFrame:
+    """One row per source: provider, definition, first and last time, rows, grid, missing points, longest gap."""
+    rows = []
+    for name, src in (sources or REGISTRY).items():
+        df = src.load()
+        idx = _time_index(df)
+        if idx is None:
+            rows.append({"source": name, "provider": src.provider, "definition": src.definition, "rows": len(df),
+                         "grid": "event window", "first": pd.NaT, "last": pd.NaT, "missing": 0,
+                         "longest_gap_days": np.nan})
+            continue
+        grid_name, grid = calendar_of(idx)
+        if grid_name == "every day":
+            idx = idx.normalize()
+        gaps = idx.to_series().diff().max()
+        rows.append({"source": name, "provider": src.provider, "definition": src.definition, "rows": len(df),
+                     "grid": grid_name, "first": idx[0], "last": idx[-1],
+                     "missing": int(len(grid.difference(idx))),
+                     "longest_gap_days": round(gaps / pd.Timedelta(days=1), 2) if len(idx) > 1 else np.nan})
+    return pd.DataFrame(rows).set_index("source")
+
+
+def abs_pct_diff(a: pd.Series, b: pd.Series) -> pd.Series:
+    """|a/b - 1| in percent on the days both exist."""
+    both = pd.concat([a, b], axis=1).dropna()
+    return (both.iloc[:, 0] / both.iloc[:, 1] - 1).abs() * 100
+
+
+def price_agreement(p: pd.DataFrame, pairs: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """Median, p95 and max absolute % difference for each named pair of panel price columns."""
+    rows = []
+    for label, (a, b) in pairs.items():
+        d = abs_pct_diff(p[a], p[b])
+        rows.append({"pair": label, "days": len(d), "median_abs_pct": d.median(), "p95_abs_pct": d.quantile(0.95),
+                     "max_abs_pct": d.max(), "first": d.index.min(), "last": d.index.max()})
+    return pd.DataFrame(rows).set_index("pair")
+
+
+def flow_agreement(a: pd.DataFrame, b: pd.DataFrame, columns: list[str], tol: float = 0.05) -> pd.DataFrame:
+    """Cell-by-cell comparison of two per-fund flow tables on their shared dates (empty cell = 0)."""
+    days = a.index.intersection(b.index)
+    x, y = a.loc[days, columns].fillna(0.0), b.loc[days, columns].fillna(0.0)
+    diff = (x - y).abs()
+    cells = diff.stack()
+    bad = cells[cells > tol]
+    return pd.DataFrame({"date": [d for d, _ in bad.index], "column": [c for _, c in bad.index],
+                         "first": [x.at[d, c] for d, c in bad.index], "second": [y.at[d, c] for d, c in bad.index]}
+                        ).assign(shared_days=len(days), cells_compared=int(cells.size))
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def manifest(sources: dict[str, Source] | None = None) -> pd.DataFrame:
+    """Every snapshot file the report reads: path relative to the data directory, bytes, sha256, sources."""
+    files: dict[str, list[str]] = {}
+    for name, src in (sources or REGISTRY).items():
+        for t in src.tables:
+            files.setdefault(t.relpath, []).append(name)
+    root = data_dir()
+    rows = [{"file": rel, "bytes": resolve(rel).stat().st_size, "sha256": sha256(resolve(rel)),
+             "read_by": ", ".join(names)} for rel, names in sorted(files.items())]
+    out = pd.DataFrame(rows).set_index("file")
+    out.attrs["data_dir"] = str(root)
+    return out
