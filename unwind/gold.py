@@ -1,0 +1,532 @@
+"""Chapter "gold": did Bitcoin decouple from gold, its "strongest macro pair", after 2025-10-10?
+
+Everything the chapter measures lives here; the notebook only calls these
+functions and shows the results.
+
+Clock.  BTC trades around the clock, gold futures, indices, the dollar index
+and Treasury yields on U.S. business days.  When BTC is paired with a U.S.
+asset it is sampled at the U.S. equity close: the Binance BTCUSDT price at
+16:00 New York (``btc_usclose_usdt``, 2024-04-16 -> 2026-07-24).  Outside that
+range the Yahoo UTC-day close is used instead, which is taken at 00:00 UTC of
+the next day = 20:00 New York in summer (EDT) and 19:00 in winter (EST), i.e.
+3-4 h after the U.S. close.  The two clocks are never mixed inside a return:
+a return whose two ends use different clocks is dropped.
+
+Alignment.  A pair's returns are log changes between consecutive days on
+which *both* BTC and the asset have an observation, so a Friday -> Monday
+asset return is matched with BTC's Friday 16:00 -> Monday 16:00 return, and a
+U.S. holiday is spanned by both legs.  Nothing is forward-filled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats as sps
+from statsmodels.stats.diagnostic import breaks_cusumolsresid
+
+from . import stats as st
+from .events import AS_OF_WINDOW, CRASH, OCT6_HIGH
+
+TAG = "gold"
+US_CLOCK = "16:00 New York (Binance)"
+UTC_CLOCK = "UTC close (3-4 h after U.S. close)"
+
+#: the pairs the chapter compares BTC with (reader's name -> panel column)
+PAIRS: dict[str, str] = {
+    "gold": "gold_close_usd",
+    "Nasdaq-100": "ndx_close",
+    "S&P 500": "spx_close",
+    "dollar (DXY)": "dxy_close",
+    "10y yield": "ust10y_pct",
+}
+#: the same pairs through exchange-traded funds that close at exactly 16:00 New York (to 2026-03-27)
+ETF_PAIRS: dict[str, str] = {
+    "gold (GLD)": "gld_close_usd",
+    "Nasdaq-100 (QQQ)": "qqq_close_usd",
+    "S&P 500 (SPY)": "spy_close_usd",
+    "dollar (UUP)": "uup_close_usd",
+    "10y yield (FRED)": "dgs10_pct",
+}
+#: level series whose "return" is a change in percentage points, not a log change
+RATE_COLUMNS = frozenset({"ust10y_pct", "dgs10_pct", "t10y2y_pct"})
+
+#: the year before the crash, fixed in advance (the article's "for over a year")
+PRE_START = CRASH - pd.DateOffset(years=1)
+PRE_END = CRASH - pd.Timedelta(days=1)
+#: after the crash up to the last as-of date (what the article could have seen)
+POST_END = AS_OF_WINDOW[-1]
+#: H3 is judged supported when the measured gap is within this many pp of the article's -25 pp
+H3_CLAIM_PP, H3_TOLERANCE_PP = -25.0, 5.0
+SEED = 20251010
+N_BOOT = 2000
+
+
+# --------------------------------------------------------------------------- alignment
+def btc_at_us_close(p: pd.DataFrame) -> pd.DataFrame:
+    """BTC price to pair with U.S. assets, one row per day BTC has a price, with the clock it was read at.
+
+    ``btc_usclose_usdt`` (16:00 New York) where it exists, otherwise the UTC-day
+    close ``btc_close_usd``.  Column ``clock`` names which.
+    """
+    us = p["btc_usclose_usdt"]
+    price = us.where(us.notna(), p["btc_close_usd"])
+    clock = pd.Series(np.where(us.notna(), US_CLOCK, UTC_CLOCK), index=p.index)
+    out = pd.DataFrame({"btc_usd": price, "clock": clock})
+    return out[out["btc_usd"].notna()]
+
+
+def align_returns(btc: pd.Series, clock: pd.Series, assets: pd.DataFrame, *,
+                  diff_cols: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
+    """Returns of BTC and ``assets`` over the same intervals, on days where all of them are observed.
+
+    Log returns in percent (changes in the unit of the series for ``diff_cols``,
+    e.g. yields in pp) between consecutive common observation days.  Each row
+    is indexed by the interval's end date and carries ``start`` (its first day),
+    ``calendar_days`` (length) and ``clock``.  Returns whose two ends were read
+    at different BTC clocks are dropped.  Nothing is filled.
+    """
+    data = pd.concat([btc.rename("btc"), assets], axis=1).dropna()
+    ck = clock.reindex(data.index)
+    out = pd.DataFrame(index=data.index)
+    for c in data.columns:
+        out[c] = data[c].diff() if c in diff_cols else 100 * np.log(data[c]).diff()
+    out["start"] = pd.Series(data.index, index=data.index).shift(1)
+    out["calendar_days"] = (out.index - out["start"]).dt.days
+    out["clock"] = ck
+    same_clock = ck.eq(ck.shift(1))
+    return out[same_clock & out["start"].notna()]
+
+
+def pair_returns(p: pd.DataFrame, columns: dict[str, str], *, common: bool = True) -> pd.DataFrame:
+    """BTC-at-U.S.-close returns aligned with the panel ``columns`` (reader's name -> column).
+
+    ``common=True`` keeps only days where every asset is observed (one sample
+    for all pairs); the result has a ``btc`` column and one column per name.
+    """
+    b = btc_at_us_close(p)
+    assets = p[list(columns.values())].rename(columns={v: k for k, v in columns.items()})
+    diff = {k for k, v in columns.items() if v in RATE_COLUMNS}
+    if common:
+        return align_returns(b["btc_usd"], b["clock"], assets, diff_cols=diff)
+    parts = [align_returns(b["btc_usd"], b["clock"], assets[[k]], diff_cols=diff)[[k]] for k in assets]
+    return pd.concat(parts, axis=1)
+
+
+# --------------------------------------------------------------------------- correlations
+def block_length(n: int) -> int:
+    """Moving-block length for daily returns: ceil(n^(1/3)), at least 5 trading days (one week)."""
+    return max(5, int(np.ceil(n ** (1 / 3))))
+
+
+def _block_indices(n: int, block: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    k = int(np.ceil(n / block))
+    starts = rng.integers(0, n - block + 1, size=(n_boot, k))
+    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(n_boot, -1)
+    return idx[:, :n]
+
+
+def _rowwise_corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    xc = x - x.mean(axis=-1, keepdims=True)
+    yc = y - y.mean(axis=-1, keepdims=True)
+    return (xc * yc).sum(-1) / np.sqrt((xc ** 2).sum(-1) * (yc ** 2).sum(-1))
+
+
+def boot_corrs(df: pd.DataFrame, x: str, ys: list[str], *, n_boot: int = N_BOOT, block: int | None = None,
+               seed: int = SEED) -> pd.DataFrame:
+    """Moving-block bootstrap draws of corr(x, y) for every y, resampling the same days for all y.
+
+    Returns an ``n_boot`` x len(ys) frame; drawing the same blocks for every pair
+    keeps the dependence between the correlations (needed to compare them).
+    """
+    d = df[[x, *ys]].dropna()
+    n = len(d)
+    idx = _block_indices(n, block or block_length(n), n_boot, np.random.default_rng(seed))
+    xv = d[x].to_numpy()[idx]
+    return pd.DataFrame({y: _rowwise_corr(xv, d[y].to_numpy()[idx]) for y in ys})
+
+
+def corr_table(df: pd.DataFrame, x: str, ys: list[str], *, n_boot: int = N_BOOT, seed: int = SEED) -> pd.DataFrame:
+    """corr(x, y) for each y on the rows of ``df`` where all are observed, with Fisher-z and block-bootstrap intervals.
+
+    Also the OLS beta of x on y with its HAC interval, and the p-value of r = 0 (t-test).
+    """
+    d = df[[x, *ys]].dropna()
+    n = len(d)
+    boot = boot_corrs(d, x, ys, n_boot=n_boot, seed=seed)
+    rows = []
+    for y in ys:
+        r = float(d[x].corr(d[y]))
+        lo, hi = st.fisher_ci(r, n)
+        blo, bhi = np.quantile(boot[y], [0.025, 0.975])
+        t = r * np.sqrt((n - 2) / (1 - r ** 2))
+        res = st.hac_ols(d[x], d[y])
+        b_lo, b_hi = res.conf_int().loc[y]
+        rows.append({"pair": y, "r": r, "fisher_low": lo, "fisher_high": hi, "boot_low": float(blo),
+                     "boot_high": float(bhi), "p_value": float(2 * sps.t.sf(abs(t), n - 2)), "n": n,
+                     "beta": float(res.params[y]), "beta_low": float(b_lo), "beta_high": float(b_hi),
+                     "hac_lags": res.hac_lags, "block": block_length(n)})
+    return pd.DataFrame(rows).set_index("pair")
+
+
+def boot_p_two_sided(draws: np.ndarray | pd.Series) -> float:
+    """Two-sided bootstrap p-value of 'the statistic is zero': 2 x the smaller tail count at 0, capped at 1.
+
+    Counts get +1 (Davison-Hinkley), so the smallest reportable p is 2 / (B + 1), never 0.
+    """
+    d = np.asarray(draws, dtype=float)
+    tail = min((d <= 0).sum(), (d >= 0).sum())
+    return float(min(1.0, 2 * (tail + 1) / (len(d) + 1)))
+
+
+def strongest_pair_test(df: pd.DataFrame, target: str, others: list[str], *, n_boot: int = N_BOOT,
+                        seed: int = SEED) -> dict[str, float | str]:
+    """Is |corr(btc, target)| larger than the largest |corr(btc, other)|? Block bootstrap on the same days.
+
+    Returns the difference |r_target| - |r_best other| (the best other chosen on
+    the sample), its bootstrap interval and two-sided p-value.
+    """
+    d = df[["btc", target, *others]].dropna()
+    r = d.corr()["btc"]
+    best = max(others, key=lambda c: abs(r[c]))
+    boot = boot_corrs(d, "btc", [target, best], n_boot=n_boot, seed=seed)
+    diff = boot[target].abs() - boot[best].abs()
+    lo, hi = np.quantile(diff, [0.025, 0.975])
+    return {"target": target, "best_other": best, "r_target": float(r[target]), "r_best": float(r[best]),
+            "diff": float(abs(r[target]) - abs(r[best])), "ci_low": float(lo), "ci_high": float(hi),
+            "p_value": boot_p_two_sided(diff), "n": len(d)}
+
+
+def corr_change(pre: pd.DataFrame, post: pd.DataFrame, x: str, y: str, *, n_boot: int = N_BOOT,
+                seed: int = SEED) -> dict[str, float]:
+    """Change in corr(x, y) from ``pre`` to ``post`` (independent samples).
+
+    Fisher-z test of equal correlations, Zou (2007) interval for the difference
+    (built from the two Fisher intervals) and a block-bootstrap interval.
+    """
+    a, b = pre[[x, y]].dropna(), post[[x, y]].dropna()
+    r1, r2, n1, n2 = float(a[x].corr(a[y])), float(b[x].corr(b[y])), len(a), len(b)
+    z = (np.arctanh(r2) - np.arctanh(r1)) / np.sqrt(1 / (n1 - 3) + 1 / (n2 - 3))
+    l1, u1 = st.fisher_ci(r1, n1)
+    l2, u2 = st.fisher_ci(r2, n2)
+    diff = r2 - r1
+    lo = diff - np.sqrt((r2 - l2) ** 2 + (u1 - r1) ** 2)
+    hi = diff + np.sqrt((u2 - r2) ** 2 + (r1 - l1) ** 2)
+    bd = (boot_corrs(b, x, [y], n_boot=n_boot, seed=seed + 1)[y]
+          - boot_corrs(a, x, [y], n_boot=n_boot, seed=seed)[y])
+    blo, bhi = np.quantile(bd, [0.025, 0.975])
+    return {"r_pre": r1, "r_post": r2, "n_pre": n1, "n_post": n2, "diff": diff, "ci_low": float(lo),
+            "ci_high": float(hi), "p_value": float(2 * sps.norm.sf(abs(z))), "boot_low": float(blo),
+            "boot_high": float(bhi), "boot_p": boot_p_two_sided(bd)}
+
+
+def rolling_corr(df: pd.DataFrame, x: str, ys: list[str], windows: tuple[int, ...] = (30, 60, 90)) -> pd.DataFrame:
+    """Rolling corr(x, y) and beta of x on y over the last w *common trading days*, with Fisher-z bands.
+
+    Tidy: date, pair, window, r, low, high, beta.  Fisher bands assume
+    independent days inside the window (they are pointwise, not joint).
+    """
+    rows = []
+    for y in ys:
+        d = df[[x, y]].dropna()
+        for w in windows:
+            r = d[x].rolling(w).corr(d[y])
+            beta = d[x].rolling(w).cov(d[y]) / d[y].rolling(w).var()
+            z, se = np.arctanh(r.clip(-0.999999, 0.999999)), 1 / np.sqrt(w - 3)
+            q = sps.norm.ppf(0.975)
+            rows.append(pd.DataFrame({"date": d.index, "pair": y, "window": w, "r": r.to_numpy(),
+                                      "low": np.tanh(z - q * se).to_numpy(), "high": np.tanh(z + q * se).to_numpy(),
+                                      "beta": beta.to_numpy()}))
+    return pd.concat(rows, ignore_index=True).dropna(subset=["r"])
+
+
+def ewma_corr(x: pd.Series, y: pd.Series, lam: float = 0.94) -> pd.Series:
+    """RiskMetrics EWMA correlation (zero mean, decay ``lam``) on the days both are observed."""
+    d = pd.concat([x, y], axis=1).dropna()
+    a, b = d.iloc[:, 0], d.iloc[:, 1]
+    ew = {"alpha": 1 - lam, "adjust": False}
+    cov = (a * b).ewm(**ew).mean()
+    return (cov / np.sqrt((a * a).ewm(**ew).mean() * (b * b).ewm(**ew).mean())).rename("ewma_corr")
+
+
+def monthly_corr(df: pd.DataFrame, x: str, ys: list[str], *, window: int = 90, start: str = "2024-01-01",
+                 end: str | None = None) -> pd.DataFrame:
+    """corr(x, y) over the last ``window`` common days before each month end (one row per pair and month).
+
+    Tidy: month (first day), pair, r, n, rank (1 = largest |r| that month).
+    """
+    rows = []
+    for y in ys:
+        d = df[[x, y]].dropna()
+        r = d[x].rolling(window).corr(d[y]).dropna()
+        m = r.groupby(r.index.to_period("M")).last()
+        rows.append(pd.DataFrame({"month": m.index.to_timestamp(), "pair": y, "r": m.to_numpy(), "n": window}))
+    out = pd.concat(rows, ignore_index=True)
+    out = out[out["month"] >= pd.Timestamp(start)]
+    if end is not None:
+        out = out[out["month"] <= pd.Timestamp(end)]
+    out["rank"] = out.groupby("month")["r"].transform(lambda s: s.abs().rank(ascending=False)).astype(int)
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- break tests
+def chow_test(df: pd.DataFrame, y: str, xs: list[str], break_date: pd.Timestamp, *,
+              maxlags: int | None = None) -> dict[str, float]:
+    """Chow test at a fixed date: y on xs with a post-break dummy and its interactions with every x.
+
+    Reports the classical F (homoskedastic, = Chow 1960), the HAC Wald test of
+    all break terms, and each slope's change with its HAC interval and p-value.
+    """
+    d = df[[y, *xs]].dropna()
+    post = (d.index >= break_date).astype(float)
+    X = d[xs].copy()
+    X["post"] = post
+    for c in xs:
+        X[f"post_x_{c}"] = post * d[c]
+    Xc = sm.add_constant(X)
+    breaks = ["post", *[f"post_x_{c}" for c in xs]]
+    ols = sm.OLS(d[y], Xc).fit()
+    restricted = sm.OLS(d[y], sm.add_constant(d[xs])).fit()
+    f_stat, f_p, _ = ols.compare_f_test(restricted)
+    lags = st.newey_west_lags(len(d)) if maxlags is None else maxlags
+    hac = sm.OLS(d[y], Xc).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+    R = np.zeros((len(breaks), Xc.shape[1]))
+    for i, b in enumerate(breaks):
+        R[i, list(Xc.columns).index(b)] = 1
+    wald = hac.wald_test(R, scalar=True)
+    out = {"n": len(d), "n_pre": int((post == 0).sum()), "n_post": int((post == 1).sum()), "hac_lags": lags,
+           "f_stat": float(f_stat), "f_p": float(f_p), "wald_stat": float(wald.statistic),
+           "wald_p": float(wald.pvalue)}
+    ci = hac.conf_int()
+    for c in xs:
+        k = f"post_x_{c}"
+        out[f"pre_beta_{c}"] = float(hac.params[c])
+        out[f"change_{c}"] = float(hac.params[k])
+        out[f"change_{c}_low"], out[f"change_{c}_high"] = float(ci.loc[k, 0]), float(ci.loc[k, 1])
+        out[f"change_{c}_p"] = float(hac.pvalues[k])
+    return out
+
+
+def cusum_test(df: pd.DataFrame, y: str, xs: list[str]) -> dict[str, float]:
+    """OLS-residual CUSUM test of parameter stability (Ploberger-Kraemer), no break date needed."""
+    d = df[[y, *xs]].dropna()
+    res = sm.OLS(d[y], sm.add_constant(d[xs])).fit()
+    stat, p, _ = breaks_cusumolsresid(res.resid.to_numpy(), ddof=len(xs) + 1)
+    cs = res.resid.cumsum() / (res.resid.std(ddof=len(xs) + 1) * np.sqrt(len(d)))
+    return {"stat": float(stat), "p_value": float(p), "n": len(d), "peak_date": cs.abs().idxmax()}
+
+
+def cusum_path(df: pd.DataFrame, y: str, xs: list[str]) -> pd.DataFrame:
+    """The scaled cumulative sum of OLS residuals that the CUSUM test compares with its bound (1.36 at 5 %)."""
+    d = df[[y, *xs]].dropna()
+    res = sm.OLS(d[y], sm.add_constant(d[xs])).fit()
+    cs = res.resid.cumsum() / (res.resid.std(ddof=len(xs) + 1) * np.sqrt(len(d)))
+    return pd.DataFrame({"date": d.index, "cusum": cs.to_numpy()})
+
+
+# --------------------------------------------------------------------------- relative performance
+def pct_change(price: pd.Series, start: pd.Timestamp, end: pd.Timestamp, *, last_close: bool = False) -> float:
+    """Simple % change of ``price`` from ``start`` to ``end``.
+
+    Exact dates only, unless ``last_close``: then the *level* at ``end`` is the
+    last observation on or before it (an asset that does not trade on a
+    weekend is worth its Friday close on Sunday; this is a level, never a return).
+    """
+    s = price.dropna()
+    if start not in s.index:
+        return np.nan
+    if last_close:
+        s_end = s.loc[:end]
+        v1 = s_end.iloc[-1] if len(s_end) else np.nan
+    else:
+        v1 = s.get(end, np.nan)
+    return float(100 * (v1 / s.loc[start] - 1))
+
+
+def relative_performance(btc: pd.Series, asset: pd.Series, bases: list[pd.Timestamp], as_of: list[pd.Timestamp], *,
+                         asset_last_close: bool = False) -> pd.DataFrame:
+    """BTC % change minus asset % change (pp) from each base close to each as-of date.
+
+    Tidy: base, as_of, btc_pct, asset_pct, gap_pp; rows where either price is missing are dropped.
+    """
+    rows = []
+    for b in bases:
+        for a in as_of:
+            bp = pct_change(btc, b, a)
+            ap = pct_change(asset, b, a, last_close=asset_last_close)
+            rows.append({"base": b, "as_of": a, "btc_pct": bp, "asset_pct": ap, "gap_pp": bp - ap})
+    return pd.DataFrame(rows).dropna().reset_index(drop=True)
+
+
+def gap_definitions(p: pd.DataFrame, *, gold: str = "gold_close_usd", as_of: pd.DatetimeIndex = AS_OF_WINDOW
+                    ) -> pd.DataFrame:
+    """H3's gap under both BTC clocks, from the 10/9 and 10/10 closes to every as-of date.
+
+    * ``16:00 New York``: BTC at the U.S. close vs gold's close, U.S. trading days only;
+    * ``UTC close``: BTC's UTC-day close vs gold's last close on or before that day (weekends included).
+    """
+    bases = [CRASH - pd.Timedelta(days=1), CRASH]
+    us = relative_performance(p["btc_usclose_usdt"], p[gold], bases, list(as_of)).assign(btc_clock="16:00 New York")
+    utc = relative_performance(p["btc_close_usd"], p[gold], bases, list(as_of), asset_last_close=True)
+    return pd.concat([us, utc.assign(btc_clock="UTC close")], ignore_index=True)
+
+
+def gap_path(p: pd.DataFrame, base: pd.Timestamp = CRASH, *, gold: str = "gold_close_usd") -> pd.DataFrame:
+    """Daily BTC-minus-gold gap (pp) from ``base`` on every U.S. trading day after it, under both BTC clocks.
+
+    Tidy: date, btc_clock, btc_pct, gold_pct, gap_pp.
+    """
+    days = p.index[(p.index >= base) & p[gold].notna()]
+    out = []
+    for clock, col in (("16:00 New York", "btc_usclose_usdt"), ("UTC close", "btc_close_usd")):
+        b = p[col]
+        if pd.isna(b.get(base)):
+            continue
+        btc_pct = 100 * (b.reindex(days) / b[base] - 1)
+        gold_pct = 100 * (p[gold].reindex(days) / p[gold][base] - 1)
+        out.append(pd.DataFrame({"date": days, "btc_clock": clock, "btc_pct": btc_pct.to_numpy(),
+                                 "gold_pct": gold_pct.to_numpy(), "gap_pp": (btc_pct - gold_pct).to_numpy()}))
+    return pd.concat(out, ignore_index=True).dropna().reset_index(drop=True)
+
+
+def mean_gap_test(r: pd.DataFrame, a: str, b: str) -> dict[str, float]:
+    """HAC t-test that the mean daily log-return gap a - b is zero, and its sum (pp of log return) with interval."""
+    g = (r[a] - r[b]).dropna()
+    res = st.hac_ols(g.rename("gap"), pd.Series(1.0, index=g.index, name="one"), const=False)
+    lo, hi = res.conf_int().loc["one"]
+    n = len(g)
+    return {"n": n, "mean_pp": float(res.params["one"]), "sum_pp": float(res.params["one"] * n),
+            "sum_low": float(lo * n), "sum_high": float(hi * n), "p_value": float(res.pvalues["one"]),
+            "hac_lags": res.hac_lags}
+
+
+def risk_asset_changes(p: pd.DataFrame, columns: dict[str, str] | None = None,
+                       bases: tuple[pd.Timestamp, ...] = (OCT6_HIGH, CRASH),
+                       as_of: pd.DatetimeIndex = AS_OF_WINDOW) -> pd.DataFrame:
+    """% change of U.S. equity indices (and gold, for comparison) from each base close to each as-of U.S. close.
+
+    Also the distance from the index's running high at the as-of date.  Tidy:
+    asset, base, as_of, pct_change, from_high_pct.
+    """
+    columns = columns or {"S&P 500": "spx_close", "Nasdaq-100": "ndx_close", "gold": "gold_close_usd"}
+    rows = []
+    for name, col in columns.items():
+        s = p[col].dropna()
+        for b in bases:
+            for a in as_of:
+                if a not in s.index or b not in s.index:
+                    continue
+                rows.append({"asset": name, "base": b, "as_of": a, "pct_change": 100 * (s[a] / s[b] - 1),
+                             "from_high_pct": 100 * (s[a] / s.loc[:a].max() - 1)})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the chapter's evidence and verdicts
+def evidence(p: pd.DataFrame) -> dict[str, object]:
+    """Every estimate the verdicts rest on, computed once (deterministic, seeds fixed)."""
+    r = pair_returns(p, PAIRS)
+    pre = r.loc[PRE_START:PRE_END]
+    post = r.loc[CRASH:POST_END]
+    names = list(PAIRS)
+    ev: dict[str, object] = {"returns": r, "pre": pre, "post": post}
+    ev["pre_table"] = corr_table(pre, "btc", names)
+    ev["post_table"] = corr_table(post, "btc", names)
+    ev["h1"] = strongest_pair_test(pre, "gold", names[1:])
+    ev["h2"] = corr_change(pre, post, "btc", "gold")
+    both = r.loc[PRE_START:POST_END]
+    ev["chow"] = chow_test(both, "btc", ["gold", "Nasdaq-100"], CRASH)
+    ev["cusum"] = cusum_test(both, "btc", ["gold", "Nasdaq-100"])
+    gaps = gap_definitions(p)
+    ev["gaps"] = gaps
+    main = gaps[(gaps["base"] == CRASH) & (gaps["btc_clock"] == "16:00 New York")]
+    ev["h3_estimate"] = float(main["gap_pp"].median())
+    ev["h3_low"], ev["h3_high"] = float(gaps["gap_pp"].min()), float(gaps["gap_pp"].max())
+    ev["h3_test"] = mean_gap_test(r.loc[CRASH + pd.Timedelta(days=1):POST_END], "btc", "gold")
+    ra = risk_asset_changes(p)
+    ev["risk"] = ra
+    eq = r.loc[CRASH + pd.Timedelta(days=1):POST_END]
+    ev["risk_tests"] = {k: st.hac_ols(eq[k], pd.Series(1.0, index=eq.index, name="one"), const=False)
+                        for k in ("S&P 500", "Nasdaq-100")}
+    return ev
+
+
+def _risk_verdict(changes: pd.Series) -> str:
+    if (changes > 0).all():
+        return "supported"
+    if (changes < 0).all():
+        return "contradicted"
+    return "not supported"
+
+
+def verdicts(p: pd.DataFrame) -> pd.DataFrame:
+    """The chapter's verdict table (rules fixed in the notebook's hypotheses section)."""
+    ev = evidence(p)
+    pre_s = f"{PRE_START:%Y-%m-%d}..{PRE_END:%Y-%m-%d}"
+    post_s = f"{CRASH:%Y-%m-%d}..{POST_END:%Y-%m-%d}"
+    rows = []
+
+    h1 = ev["h1"]
+    v1 = ("supported" if h1["ci_low"] > 0 else "contradicted" if h1["ci_high"] < 0 else "not supported")
+    rows.append(st.Verdict(
+        claim="H1 gold was BTC's strongest macro pair in the year before 10/10",
+        test=f"|r(BTC,gold)| - |r(BTC,{h1['best_other']})|, daily returns, block bootstrap",
+        estimate=h1["diff"], ci_low=h1["ci_low"], ci_high=h1["ci_high"], unit="correlation",
+        p_value=h1["p_value"], n=h1["n"], sample=pre_s + ", BTC at 16:00 NY", verdict=v1))
+
+    h2 = ev["h2"]
+    v2 = ("supported" if (h2["ci_high"] < 0 and h2["p_value"] < 0.05)
+          else "contradicted" if (h2["ci_low"] > 0 and h2["p_value"] < 0.05) else "not supported")
+    rows.append(st.Verdict(
+        claim="H2 the BTC-gold correlation fell after 10/10",
+        test="r(post) - r(pre), Fisher z test, Zou interval",
+        estimate=h2["diff"], ci_low=h2["ci_low"], ci_high=h2["ci_high"], unit="correlation",
+        p_value=h2["p_value"], n=h2["n_pre"] + h2["n_post"], sample=f"{pre_s} vs {post_s}", verdict=v2))
+
+    ch = ev["chow"]
+    v2b = ("supported" if (ch["change_gold_high"] < 0 and ch["change_gold_p"] < 0.05)
+           else "contradicted" if (ch["change_gold_low"] > 0 and ch["change_gold_p"] < 0.05) else "not supported")
+    rows.append(st.Verdict(
+        claim="H2 the BTC beta on gold broke at 10/10 (Chow)",
+        test=f"change in gold beta, BTC on gold + Nasdaq-100, HAC({ch['hac_lags']}) Wald",
+        estimate=ch["change_gold"], ci_low=ch["change_gold_low"], ci_high=ch["change_gold_high"],
+        unit="% BTC per % gold", p_value=ch["change_gold_p"], n=ch["n"], sample=f"{PRE_START:%Y-%m-%d}.."
+        f"{POST_END:%Y-%m-%d}", verdict=v2b))
+
+    cu = ev["cusum"]
+    rows.append(st.Verdict(
+        claim="H2 the BTC on gold + Nasdaq regression is unstable (no date)",
+        test="OLS-residual CUSUM (breaks_cusumolsresid)", estimate=cu["stat"], ci_low=np.nan, ci_high=np.nan,
+        unit="sup |scaled CUSUM|", p_value=cu["p_value"], n=cu["n"],
+        sample=f"{PRE_START:%Y-%m-%d}..{POST_END:%Y-%m-%d}",
+        verdict="supported" if cu["p_value"] < 0.05 else "not supported"))
+
+    est, lo, hi = ev["h3_estimate"], ev["h3_low"], ev["h3_high"]
+    if abs(est - H3_CLAIM_PP) <= H3_TOLERANCE_PP or lo <= H3_CLAIM_PP <= hi:
+        v3 = "supported"
+    elif est < 0:
+        v3 = "partly supported"
+    else:
+        v3 = "contradicted"
+    rows.append(st.Verdict(
+        claim="H3 BTC underperformed gold by ~25 pp since 10/10",
+        test="BTC % chg - gold % chg; interval = range over as-of dates, 10/9 or 10/10 base, BTC clock; "
+             "p: HAC t-test of zero mean daily log gap",
+        estimate=est, ci_low=lo, ci_high=hi, unit="pp", p_value=ev["h3_test"]["p_value"],
+        n=ev["h3_test"]["n"], sample=f"{CRASH:%Y-%m-%d} -> {AS_OF_WINDOW[0]:%Y-%m-%d}..{POST_END:%Y-%m-%d}",
+        verdict=v3))
+
+    ra = ev["risk"]
+    for name in ("S&P 500", "Nasdaq-100"):
+        ch_ = ra.loc[ra["asset"] == name, "pct_change"]
+        main = ra[(ra["asset"] == name) & (ra["base"] == CRASH)]["pct_change"].median()
+        res = ev["risk_tests"][name]
+        rows.append(st.Verdict(
+            claim=f"'strength in global risk assets elsewhere' ({name})",
+            test="% change; interval = range over as-of dates and 10/6 or 10/10 base; "
+                 "p: HAC t-test of zero mean daily return since 10/10",
+            estimate=float(main), ci_low=float(ch_.min()), ci_high=float(ch_.max()), unit="%",
+            p_value=float(res.pvalues["one"]), n=int(res.nobs),
+            sample=f"10/06 or 10/10 -> {AS_OF_WINDOW[0]:%m/%d}..{POST_END:%m/%d/%Y}, U.S. closes",
+            verdict=_risk_verdict(ch_)))
+    return st.verdict_table(rows, chapter=TAG)
