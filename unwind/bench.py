@@ -1,0 +1,118 @@
+"""``make bench``: where the time goes, measured in one run.
+
+(a) every source -> panel, cold (no cache) and warm (cache hit);
+(b) the full strict build of the book;
+(c) the floor: start a kernel and run only each notebook's first code cell (its imports), plus a Sphinx-only
+    build that reuses the stored notebook outputs; the target is build <= 1.5 x floor + Sphinx time.
+Also the size of every built page.  This is a benchmark, not a test: it prints figures and exits 0.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from jupyter_client.manager import start_new_kernel
+
+from . import panel as pnl
+
+ROOT = Path(__file__).resolve().parents[1]
+JB = [str(Path(sys.executable).with_name("jupyter-book")), "build", ".", "--all", "-W", "-n", "--keep-going"]
+
+
+def timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def panel_times() -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        old = pnl.CACHE_DIR
+        pnl.CACHE_DIR = Path(tmp)
+        try:
+            cold = timed(pnl.panel)
+            warm = timed(pnl.panel)
+        finally:
+            pnl.CACHE_DIR = old
+    return cold, warm
+
+
+def notebooks() -> list[Path]:
+    toc = (ROOT / "_toc.yml").read_text()
+    return [ROOT / f"{line.split(':', 1)[1].strip()}.ipynb" for line in toc.splitlines()
+            if line.strip().startswith("- file: notebooks/")]
+
+
+def floor_time() -> float:
+    """Kernel start + first code cell of every notebook, run one after another."""
+    total = 0.0
+    for nb_path in notebooks():
+        nb = nbformat.read(nb_path, as_version=4)
+        first = next(c for c in nb.cells if c.cell_type == "code")
+        t = time.perf_counter()
+        km, kc = start_new_kernel(kernel_name="python3", cwd=str(nb_path.parent))
+        try:
+            reply = kc.execute_interactive(first.source, timeout=300)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"{nb_path.name}: import cell failed")
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+        total += time.perf_counter() - t
+    return total
+
+
+def build_time(out: Path, execute: bool) -> float:
+    cfg = None
+    cmd = [*JB, "--path-output", str(out)]
+    if not execute:
+        text = (ROOT / "_config.yml").read_text().replace("execute_notebooks: force", "execute_notebooks: \"off\"")
+        cfg = ROOT / "_config.bench.yml"
+        cfg.write_text(text)
+        cmd += ["--config", str(cfg)]
+    try:
+        t = time.perf_counter()
+        subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
+        return time.perf_counter() - t
+    finally:
+        if cfg:
+            cfg.unlink(missing_ok=True)
+
+
+def page_sizes(html: Path) -> dict[str, int]:
+    return {str(p.relative_to(html)): p.stat().st_size for p in sorted(html.rglob("*.html"))
+            if "_static" not in p.parts and "_sources" not in p.parts}
+
+
+def main() -> None:
+    cold, warm = panel_times()
+    print(f"(a) panel from every source: cold {cold:.2f} s (target <= 5), warm {warm:.3f} s (target <= 1)")
+    floor = floor_time()
+    print(f"(c) floor, kernel start + import cell of {len(notebooks())} notebooks: {floor:.1f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        sphinx = build_time(Path(tmp) / "s", execute=False)
+        print(f"    Sphinx-only build (stored outputs): {sphinx:.1f} s")
+        full = build_time(Path(tmp) / "f", execute=True)
+        target = 1.5 * floor + sphinx
+        print(f"(b) full strict build: {full:.1f} s; target 1.5 x floor + Sphinx = {target:.1f} s; "
+              f"ratio (build - Sphinx) / floor = {(full - sphinx) / floor:.2f}")
+        sizes = page_sizes(Path(tmp) / "f" / "_build" / "html")
+        print("page sizes (KB, excluding the shared vega bundle):")
+        for name, size in sizes.items():
+            print(f"    {name:45s} {size / 1024:8.0f}{'  > 1 MB' if size > 1 << 20 else ''}")
+        (ROOT / "_build").mkdir(exist_ok=True)
+        (ROOT / "_build" / "bench.json").write_text(json.dumps(
+            {"panel_cold_s": cold, "panel_warm_s": warm, "floor_s": floor, "sphinx_s": sphinx, "build_s": full,
+             "pages_bytes": sizes}, indent=2))
+        shutil.rmtree(Path(tmp), ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
