@@ -1,0 +1,581 @@
+"""The liquidation feedback loop: measurement and tests for chapter ``liq``.
+
+The article's mechanism: falling prices liquidate leveraged longs, the forced
+selling pushes prices lower, which liquidates more longs.  Three testable parts:
+
+* H1 -- down moves raise long liquidations (up moves raise short liquidations);
+* H2 -- long liquidations predict *further* down moves beyond the same-period
+  mechanical link (short liquidations predict further up moves);
+* H3 -- the loop is stronger when leverage (open interest relative to market
+  value) is high.
+
+Conventions: returns are log returns in percent; liquidations enter as
+``log(1 + USD m)``; every frame here is built from loader output passed in by
+the caller (no file reads inside the statistics).  Liquidation definitions are
+kept apart: ``bn`` = Binance only, ``bob`` = Binance + OKX + Bybit.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from statsmodels.regression.quantile_regression import QuantReg
+
+from . import stats
+from .events import CRASH
+
+VAR_COLS = ["ret", "liq_long", "liq_short"]  # Cholesky ordering used for every impulse response
+
+
+# --- measurement ---------------------------------------------------------------------------------------------------
+def log_liq(usd: pd.Series) -> pd.Series:
+    """``log(1 + liquidations in US$ m)``: defined at zero, close to log(USD m) for large values."""
+    if (usd.dropna() < 0).any():
+        raise ValueError(f"{usd.name}: liquidations must be >= 0 USD")
+    return np.log1p(usd / 1e6)
+
+
+def bar_returns(close: pd.Series) -> pd.Series:
+    """100 x log change of consecutive closes on a regular grid (a missing bar leaves two missing returns)."""
+    return 100 * np.log(close).diff()
+
+
+def resample_closes(klines: pd.DataFrame, rule: str) -> pd.Series:
+    """Close of each ``rule`` bar from finer klines indexed by bar *open* time; incomplete bars are dropped."""
+    g = klines["close_usdt"].resample(rule, label="left", closed="left")
+    n = g.count()
+    return g.last()[n == n.max()]
+
+
+def leverage_z(oi_usd: pd.Series, price: pd.Series, window: int) -> pd.Series:
+    """Leverage state: trailing z-score of log(open interest / price), i.e. OI in BTC, a market-cap proxy.
+
+    OI divided by price is open interest in coins; divided by the (slowly growing) supply it would be
+    OI / market cap.  The z-score over the trailing ``window`` observations (up to t, no look-ahead)
+    removes the slow trend in the coin supply and in market depth.
+    """
+    x = np.log(oi_usd / price)
+    m = x.rolling(window, min_periods=window // 2).mean()
+    s = x.rolling(window, min_periods=window // 2).std()
+    return (x - m) / s
+
+
+def daily_frame(p: pd.DataFrame, *, coin: str = "btc", coins: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Daily modelling frame from the panel: return, log long/short liquidations (both definitions), OI state.
+
+    Columns: ``ret`` (% log), ``liq_long``/``liq_short`` = Binance-only logs (BTC, 2020-12-23 ->
+    2025-11-13), ``liq_long_bob``/``liq_short_bob`` = Binance+OKX+Bybit logs (-> 2025-09-08),
+    the same in US$ m (``*_m``), ``oi_usd`` (all venues, -> 2025-09-08), ``d_oi_pct`` (log change, %),
+    ``lev_z`` (365-day trailing z of log OI/price), ``funding`` (OI-weighted, % per 8h).
+    For ``coin="eth"`` pass ``coins`` = :func:`unwind.sources.coinglass.bob_coins_daily` output; only the
+    Binance+OKX+Bybit definition exists for ETH and it is put in ``liq_long``/``liq_short``.
+    """
+    out = pd.DataFrame(index=p.index)
+    if coin == "btc":
+        out["ret"] = p["btc_return_pct"]
+        price = p["btc_close_usd"]
+        out["liq_long_m"] = p["liq_binance_btc_long_usd"] / 1e6
+        out["liq_short_m"] = p["liq_binance_btc_short_usd"] / 1e6
+        out["liq_long_bob_m"] = p["liq_bob_btc_long_usd"] / 1e6
+        out["liq_short_bob_m"] = p["liq_bob_btc_short_usd"] / 1e6
+        out["oi_usd"] = p["oi_all_btc_usd"]
+        out["funding"] = p["funding_oiw_pct"]
+    else:
+        if coins is None:
+            raise ValueError("daily_frame(coin=...): pass the bob_coins_daily() frame for coins other than BTC")
+        out["ret"] = p[f"{coin}_return_pct"]
+        price = p[f"{coin}_close_usd"]
+        c = coins.reindex(p.index)
+        out["liq_long_m"] = c[f"{coin}_liq_long_usd"] / 1e6
+        out["liq_short_m"] = c[f"{coin}_liq_short_usd"] / 1e6
+        out["oi_usd"] = c[f"{coin}_oi_all_venues_usd"]
+        out["funding"] = np.nan
+    for side in ("long", "short"):
+        out[f"liq_{side}"] = np.log1p(out[f"liq_{side}_m"])
+        if f"liq_{side}_bob_m" in out:
+            out[f"liq_{side}_bob"] = np.log1p(out[f"liq_{side}_bob_m"])
+    out["d_oi_pct"] = 100 * np.log(out["oi_usd"]).diff()
+    out["lev_z"] = leverage_z(out["oi_usd"], price, 365)
+    return out
+
+
+def intraday_frame(liq: pd.DataFrame, close: pd.Series, coin: str, *, oi: pd.Series | None = None,
+                   funding: pd.Series | None = None, lev_window: int = 6 * 90) -> pd.DataFrame:
+    """4h (or 1h) modelling frame: bar return and log long/short liquidations aligned on UTC bar *open* times.
+
+    ``liq`` holds ``{coin}_liq_long_usd``/``{coin}_liq_short_usd`` (or ``liq_long_usd``/``liq_short_usd``);
+    ``close`` the bar closes of the same grid.  Optional ``oi`` (USD, same grid) adds ``d_oi_pct`` and
+    ``lev_z`` (trailing z of log OI/price over ``lev_window`` bars); ``funding`` adds ``funding``.
+    """
+    pre = f"{coin}_" if f"{coin}_liq_long_usd" in liq else ""
+    out = pd.DataFrame(index=liq.index)
+    out["ret"] = bar_returns(close.reindex(close.index.union(liq.index))).reindex(liq.index)
+    for side in ("long", "short"):
+        out[f"liq_{side}_m"] = liq[f"{pre}liq_{side}_usd"] / 1e6
+        out[f"liq_{side}"] = np.log1p(out[f"liq_{side}_m"])
+    if oi is not None:
+        oi = oi.reindex(liq.index)
+        out["oi_usd"] = oi
+        out["d_oi_pct"] = 100 * np.log(oi).diff()
+        out["lev_z"] = leverage_z(oi, close.reindex(liq.index), lev_window)
+    if funding is not None:
+        out["funding"] = funding.reindex(liq.index)
+    return out.dropna(subset=["ret", "liq_long", "liq_short"])
+
+
+# --- H1: the mechanical link ---------------------------------------------------------------------------------------
+def h1_mechanical(df: pd.DataFrame, *, side: str = "long", lags: int = 1) -> pd.DataFrame:
+    """Same-period link: log liquidations on the size of the down move and the up move (HAC OLS).
+
+    Regression ``liq_side(t) = a + b_down * max(-ret(t), 0) + b_up * max(ret(t), 0) + c * liq_side(t-1..t-lags)``.
+    The loop's first step (H1) says ``b_down > 0`` for longs (``b_up > 0`` for shorts).
+    Returns one row per slope: coefficient (log points of liquidations per 1 % move), HAC interval, p, n.
+    """
+    y = df[f"liq_{side}"]
+    X = pd.DataFrame({"down_pct": (-df["ret"]).clip(lower=0), "up_pct": df["ret"].clip(lower=0)})
+    for k in range(1, lags + 1):
+        X[f"liq_lag{k}"] = y.shift(k)
+    res = stats.hac_ols(y, X)
+    ci = res.conf_int()
+    return pd.DataFrame({"coef": res.params, "ci_low": ci[0], "ci_high": ci[1], "p_value": res.pvalues,
+                         "n": int(res.nobs), "hac_lags": res.hac_lags}).loc[["down_pct", "up_pct"]]
+
+
+# --- H2: prediction beyond the mechanical link -----------------------------------------------------------------------
+def predictive(df: pd.DataFrame, *, x: str = "liq_long", lags: int = 3, exclude: pd.DatetimeIndex | None = None,
+               controls: list[str] | None = None) -> pd.Series:
+    """HAC OLS of the next period's return on ``x(t)`` controlling the return at t..t-lags+1 and both log liquidations.
+
+    Controlling for ``ret(t)`` means the coefficient on ``x`` measures what liquidations add
+    beyond the same-period move (the mechanical link).  ``exclude``: periods t dropped (e.g. 10/10).
+    Returns coef (% next-period return per unit of ``x``), HAC interval, p, n.
+    """
+    y = df["ret"].shift(-1).rename("ret_next")
+    X = pd.DataFrame({x: df[x]})
+    for k in range(lags):
+        X[f"ret_lag{k}"] = df["ret"].shift(k)
+    for c in ("liq_long", "liq_short"):
+        if c != x and c in df:
+            X[c] = df[c]
+    for c in controls or []:
+        X[c] = df[c]
+    if exclude is not None:
+        keep = ~X.index.isin(exclude)
+        y, X = y[keep], X[keep]
+    res = stats.hac_ols(y, X)
+    lo, hi = res.conf_int().loc[x]
+    return pd.Series({"coef": res.params[x], "ci_low": lo, "ci_high": hi, "p_value": res.pvalues[x],
+                      "n": int(res.nobs), "hac_lags": res.hac_lags})
+
+
+def var_analysis(df: pd.DataFrame, *, maxlags: int = 10, ic: str = "aic") -> stats.VarResult:
+    """VAR on (ret, liq_long, liq_short) in that order, lag order by ``ic``, Wald causality both ways."""
+    with warnings.catch_warnings():
+        # statsmodels warns that a DatetimeIndex without a set frequency is ignored: rows are consecutive bars
+        warnings.filterwarnings("ignore", message=".*frequency.*", category=Warning)
+        warnings.filterwarnings("ignore", message=".*date index.*", category=Warning)
+        return stats.var_granger(df[VAR_COLS].dropna().reset_index(drop=True), maxlags=maxlags, ic=ic)
+
+
+def orth_irf(model, horizon: int) -> pd.DataFrame:
+    """Orthogonalised impulse responses (Cholesky, ordering ``VAR_COLS``) with asymptotic 95 % bands, tidy."""
+    irf = model.irf(horizon)
+    se = irf.stderr(orth=True)
+    names = list(model.names)
+    rows = []
+    for i, resp in enumerate(names):
+        for j, imp in enumerate(names):
+            for h in range(horizon + 1):
+                v, s = irf.orth_irfs[h, i, j], se[h, i, j]
+                rows.append({"impulse": imp, "response": resp, "h": h, "irf": v,
+                             "ci_low": v - 1.96 * s, "ci_high": v + 1.96 * s})
+    return pd.DataFrame(rows)
+
+
+def _cum_return_response(coefs: np.ndarray, chol: np.ndarray, horizon: int, shut: bool) -> float:
+    """Cumulative return response (sum over h=0..horizon) to a return shock scaled to -1 % on impact.
+
+    ``shut=True`` zeroes the liquidation terms in the return equation (the loop switched off).
+    """
+    A = coefs.copy()
+    if shut:
+        A[:, 0, 1:] = 0.0
+    p = A.shape[0]
+    shock = chol[:, 0] / chol[0, 0] * -1.0
+    path = [shock]
+    for _ in range(horizon):
+        nxt = sum(A[k] @ path[-1 - k] for k in range(min(p, len(path))))
+        path.append(nxt)
+    return float(sum(v[0] for v in path))
+
+
+def amplification(model, horizon: int, *, n_draws: int = 1000, seed: int = 0) -> pd.Series:
+    """Implied amplification of an initial -1 % return shock through the liquidation channel.
+
+    Ordering ret -> liq_long -> liq_short: the shock moves liquidations in the same bar (H1); the loop
+    then acts only through the lagged liquidation terms of the return equation (H2).  ``total`` is the
+    cumulative return over h = 0..horizon, ``no_loop`` the same with those terms set to zero, ``ratio``
+    = total / no_loop (> 1 = amplification).  Interval: 2.5-97.5 % of ``n_draws`` draws of the VAR
+    coefficients from their asymptotic normal distribution (residual covariance held fixed).
+    """
+    chol = np.linalg.cholesky(np.asarray(model.sigma_u))
+    total = _cum_return_response(model.coefs, chol, horizon, False)
+    base = _cum_return_response(model.coefs, chol, horizon, True)
+    params = model.params  # rows: const, L1.x, ...; columns: equations
+    mean = params.stack().to_numpy()
+    cov = np.asarray(model.cov_params())
+    rng = np.random.default_rng(seed)
+    draws = rng.multivariate_normal(mean, cov, size=n_draws, method="cholesky")
+    K, p = model.neqs, model.k_ar
+    ratios, extras = [], []
+    for d in draws:
+        B = d.reshape(params.shape)  # same (regressor, equation) layout as params
+        coefs = np.stack([B[1 + k * K: 1 + (k + 1) * K, :].T for k in range(p)])
+        t = _cum_return_response(coefs, chol, horizon, False)
+        b = _cum_return_response(coefs, chol, horizon, True)
+        ratios.append(t / b)
+        extras.append(t - b)
+    lo, hi = np.quantile(ratios, [0.025, 0.975])
+    elo, ehi = np.quantile(extras, [0.025, 0.975])
+    return pd.Series({"total_pct": total, "no_loop_pct": base, "extra_pct": total - base,
+                      "extra_low": elo, "extra_high": ehi, "ratio": total / base, "ratio_low": lo,
+                      "ratio_high": hi, "horizon": horizon})
+
+
+def lp_responses(df: pd.DataFrame, horizons: range, *, shock: str, lags: int = 2) -> pd.DataFrame:
+    """Local projections (one HAC regression per horizon) of the cumulative return from t+1 to t+1+h on ``shock(t)``.
+
+    Controls: ret(t..t-lags+1) and the other liquidation series at t, so the same-period mechanical
+    link is held fixed; free of any VAR ordering.
+    """
+    y = df["ret"].shift(-1)
+    ctrl = pd.DataFrame({f"ret_lag{k}": df["ret"].shift(k) for k in range(lags)})
+    for c in ("liq_long", "liq_short"):
+        if c != shock:
+            ctrl[c] = df[c]
+    for k in range(1, lags):
+        ctrl[f"{shock}_lag{k}"] = df[shock].shift(k)
+    return stats.local_projections(y, df[shock], horizons, controls=ctrl)
+
+
+# --- high-frequency chain --------------------------------------------------------------------------------------------
+def hf_chain(df: pd.DataFrame, *, n_boot: int = 500, seed: int = 0, block: int = 24) -> pd.DataFrame:
+    """ret(t) -> liq_long(t+1) -> ret(t+2), each step a HAC regression with the same-bar link held fixed.
+
+    Step a: ``liq_long(t+1)`` on ``ret(t)``, controlling ``ret(t+1)``, ``liq_long(t)``.
+    Step b: ``ret(t+2)`` on ``liq_long(t+1)``, controlling ``ret(t+1)``, ``ret(t)``, ``liq_short(t+1)``.
+    Indirect effect a x b (% of ret(t+2) per 1 % ret(t)) with a moving-block bootstrap interval.
+    """
+    d = pd.DataFrame({"ret0": df["ret"], "ret1": df["ret"].shift(-1), "ret2": df["ret"].shift(-2),
+                      "L0": df["liq_long"], "L1": df["liq_long"].shift(-1), "S1": df["liq_short"].shift(-1)}).dropna()
+
+    def fit(data: pd.DataFrame, hac: bool):
+        if hac:
+            ra = stats.hac_ols(data["L1"], data[["ret0", "ret1", "L0"]])
+            rb = stats.hac_ols(data["ret2"], data[["L1", "ret1", "ret0", "S1"]])
+            return ra, rb
+        Xa = sm.add_constant(data[["ret0", "ret1", "L0"]].to_numpy())
+        Xb = sm.add_constant(data[["L1", "ret1", "ret0", "S1"]].to_numpy())
+        a = np.linalg.lstsq(Xa, data["L1"].to_numpy(), rcond=None)[0][1]
+        b = np.linalg.lstsq(Xb, data["ret2"].to_numpy(), rcond=None)[0][1]
+        return a, b
+
+    ra, rb = fit(d, True)
+    a, b = ra.params["ret0"], rb.params["L1"]
+    rng = np.random.default_rng(seed)
+    n = len(d)
+    k = int(np.ceil(n / block))
+    prods = []
+    for _ in range(n_boot):
+        starts = rng.integers(0, n - block + 1, size=k)
+        idx = np.concatenate([np.arange(s, s + block) for s in starts])[:n]
+        ba, bb = fit(d.iloc[idx], False)
+        prods.append(ba * bb)
+    lo, hi = np.quantile(prods, [0.025, 0.975])
+    p_ind = 2 * min(np.mean(np.array(prods) <= 0), np.mean(np.array(prods) >= 0))
+    ca, cb = ra.conf_int().loc["ret0"], rb.conf_int().loc["L1"]
+    return pd.DataFrame([
+        {"step": "a: ret(t) -> liq_long(t+1)", "coef": a, "ci_low": ca[0], "ci_high": ca[1],
+         "p_value": ra.pvalues["ret0"], "n": int(ra.nobs)},
+        {"step": "b: liq_long(t+1) -> ret(t+2)", "coef": b, "ci_low": cb[0], "ci_high": cb[1],
+         "p_value": rb.pvalues["L1"], "n": int(rb.nobs)},
+        {"step": "a x b: ret(t) -> ret(t+2) via liq", "coef": a * b, "ci_low": lo, "ci_high": hi,
+         "p_value": max(p_ind, 1 / n_boot), "n": n},
+    ]).set_index("step")
+
+
+def dollar_effect(df: pd.DataFrame, *, per_usd_m: float = 100.0, exclude: pd.DatetimeIndex | None = None) -> pd.Series:
+    """Next-bar return (%) per ``per_usd_m`` US$ m more long liquidations in a bar (linear in dollars, HAC).
+
+    Controls: ret(t), ret(t-1) and short liquidations (US$ m), so the effect is beyond the same-bar move.
+    """
+    y = df["ret"].shift(-1).rename("ret_next")
+    X = pd.DataFrame({"long_per_unit": df["liq_long_m"] / per_usd_m, "ret0": df["ret"], "ret1": df["ret"].shift(1),
+                      "short_per_unit": df["liq_short_m"] / per_usd_m})
+    if exclude is not None:
+        keep = ~X.index.isin(exclude)
+        y, X = y[keep], X[keep]
+    res = stats.hac_ols(y, X)
+    lo, hi = res.conf_int().loc["long_per_unit"]
+    return pd.Series({"coef": res.params["long_per_unit"], "ci_low": lo, "ci_high": hi,
+                      "p_value": res.pvalues["long_per_unit"], "n": int(res.nobs), "hac_lags": res.hac_lags})
+
+
+# --- H3: leverage state ---------------------------------------------------------------------------------------------
+def leverage_interaction(df: pd.DataFrame, *, state: str = "lev_z", side: str = "long",
+                         exclude: pd.DatetimeIndex | None = None) -> pd.DataFrame:
+    """Does the predictive link depend on the leverage state? HAC OLS of ret(t+1) on liq, state(t-1) and their product.
+
+    The state is lagged one period so that the crash itself does not define the state.  H3 for longs:
+    the product's coefficient is negative (more negative next return per unit of long liquidations
+    when leverage is high); for shorts, positive.  ``state`` is standardised over the sample.
+    """
+    x = df[f"liq_{side}"]
+    s = df[state].shift(1)
+    s = (s - s.mean()) / s.std()
+    X = pd.DataFrame({"liq": x, "state": s, "liq_x_state": (x - x.mean()) * s, "ret0": df["ret"],
+                      "ret1": df["ret"].shift(1)})
+    y = df["ret"].shift(-1).rename("ret_next")
+    if exclude is not None:
+        keep = ~X.index.isin(exclude)
+        y, X = y[keep], X[keep]
+    res = stats.hac_ols(y, X)
+    ci = res.conf_int()
+    return pd.DataFrame({"coef": res.params, "ci_low": ci[0], "ci_high": ci[1], "p_value": res.pvalues,
+                         "n": int(res.nobs)}).loc[["liq", "state", "liq_x_state"]]
+
+
+def h1_by_state(df: pd.DataFrame, *, state: str = "lev_z") -> pd.Series:
+    """Is the mechanical link (H1, longs) stronger in high leverage? Interaction of the down move with state(t-1)."""
+    s = df[state].shift(1)
+    s = (s - s.mean()) / s.std()
+    down = (-df["ret"]).clip(lower=0)
+    X = pd.DataFrame({"down_pct": down, "state": s, "down_x_state": down * s, "up_pct": df["ret"].clip(lower=0),
+                      "liq_lag1": df["liq_long"].shift(1)})
+    res = stats.hac_ols(df["liq_long"], X)
+    lo, hi = res.conf_int().loc["down_x_state"]
+    return pd.Series({"coef": res.params["down_x_state"], "ci_low": lo, "ci_high": hi,
+                      "p_value": res.pvalues["down_x_state"], "n": int(res.nobs)})
+
+
+# --- tails ----------------------------------------------------------------------------------------------------------
+def quantile_effects(df: pd.DataFrame, quantiles: tuple[float, ...] = (0.05, 0.1, 0.5, 0.9, 0.95), *,
+                     x: str = "liq_long") -> pd.DataFrame:
+    """Quantile regressions of ret(t+1) on ``x(t)`` and ret(t): is the lower tail (crash) side more exposed?
+
+    Include upper quantiles: if liquidations widen both tails alike, they signal volatility, not crashes.
+    """
+    d = pd.DataFrame({"ret_next": df["ret"].shift(-1), x: df[x], "ret0": df["ret"]}).dropna()
+    X = sm.add_constant(d[[x, "ret0"]])
+    rows = []
+    for q in quantiles:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=Warning)  # IterationLimitWarning on near-degenerate fits
+            res = QuantReg(d["ret_next"], X).fit(q=q, max_iter=5000)
+        lo, hi = res.conf_int().loc[x]
+        rows.append({"quantile": q, "coef": res.params[x], "ci_low": lo, "ci_high": hi,
+                     "p_value": res.pvalues[x], "n": int(res.nobs)})
+    return pd.DataFrame(rows).set_index("quantile")
+
+
+# --- the 10/10 event ------------------------------------------------------------------------------------------------
+def event_rank(series: pd.Series, day: pd.Timestamp, *, largest: bool = True) -> pd.Series:
+    """Where ``day`` ranks among itself and every EARLIER observation (1 = most extreme), with its percentile.
+
+    ``p_value`` is the empirical rank p-value rank / n (the chance a random earlier-or-same day is at least
+    as extreme).
+    """
+    s = series.dropna()
+    s = s[s.index <= day]
+    if day not in s.index:
+        raise KeyError(f"{series.name}: no value on {day.date()}")
+    v = s.loc[day]
+    rank = int((s > v).sum() + 1) if largest else int((s < v).sum() + 1)
+    n = len(s)
+    return pd.Series({"value": v, "rank": rank, "n": n, "percentile": 100 * (1 - (rank - 1) / n),
+                      "p_value": rank / n, "first": s.index.min()})
+
+
+def crash_window(day: pd.Timestamp = CRASH) -> pd.DatetimeIndex:
+    """The crash day as a one-element index, for ``exclude=`` arguments."""
+    return pd.DatetimeIndex([day])
+
+
+def rank_against(value: float, history: pd.Series) -> pd.Series:
+    """Rank of ``value`` among ``history`` plus itself (1 = largest), percentile and empirical p = rank / n."""
+    h = history.dropna()
+    rank = int((h > value).sum() + 1)
+    n = len(h) + 1
+    return pd.Series({"value": value, "rank": rank, "n": n, "percentile": 100 * (1 - (rank - 1) / n),
+                      "p_value": rank / n})
+
+
+def stationarity_table(df: pd.DataFrame, cols: list[str], label: str) -> pd.DataFrame:
+    """ADF and KPSS p-values for each column (``stats.stationarity``), one row per column."""
+    rows = []
+    for c in cols:
+        with warnings.catch_warnings():
+            # statsmodels 0.15 announces a future change of adfuller's return type; the p-value is unaffected
+            warnings.filterwarnings("ignore", message="adfuller currently returns", category=FutureWarning)
+            r = stats.stationarity(df[c])
+        rows.append({"sample": label, "series": c, **r})
+    return pd.DataFrame(rows)
+
+
+# --- loading (loaders only; no statistics) ---------------------------------------------------------------------------
+def load_4h(coin: str = "btc") -> pd.DataFrame:
+    """4h frame for one coin: Binance-only liquidations and Binance spot returns (2024-11-13 -> 2025-11-14).
+
+    BTC also gets all-venue OI (``d_oi_pct``, ``lev_z`` over 90 days) and OI-weighted funding.
+    ETH/SOL closes are the last hourly close of each 4h bar (equal to Binance's own 4h bars).
+    """
+    from .sources import binance as bn
+    from .sources import coinglass as cg
+
+    liq = cg.binance_liquidations_4h()
+    if coin == "btc":
+        close = bn.binance_intraday("BTCUSDT", "spot", "4h")["close_usdt"]
+        return intraday_frame(liq, close, coin, oi=cg.oi_all_venues_4h()["oi_all_venues_close_usd"],
+                              funding=cg.funding_weighted_4h()["funding_oiw_pct"])
+    close = resample_closes(bn.binance_intraday(f"{coin.upper()}USDT", "spot", "1h"), "4h")
+    return intraday_frame(liq, close, coin)
+
+
+def load_1h_2026() -> pd.DataFrame:
+    """1h frame: BTC liquidations Binance+Bybit+OKX (2025-11-23 -> 2026-05-22) with Binance spot hourly returns."""
+    from .sources import binance as bn
+    from .sources import coinglass as cg
+
+    return intraday_frame(cg.bob_liquidations_1h_2026(), bn.binance_intraday("BTCUSDT", "spot", "1h")["close_usdt"],
+                          "btc")
+
+
+def crash_bars(index: pd.DatetimeIndex, day: pd.Timestamp = CRASH) -> pd.DatetimeIndex:
+    """The bars of an intraday index that open on the crash day (UTC)."""
+    start = day.tz_localize("UTC") if index.tz is not None else day
+    return index[(index >= start) & (index < start + pd.Timedelta(days=1))]
+
+
+def oi_drop_rank(daily_oi_bob: pd.Series, oi_4h: pd.Series, day: pd.Timestamp = CRASH) -> pd.DataFrame:
+    """How the crash day's one-day fall in all-venue OI compares with every earlier day, in two pulls.
+
+    ``daily_oi_bob``: the daily all-venue OI pull (2020 -> 2025-09-08); ``oi_4h``: the 4h pull
+    (2024-11-21 -> 2025-11-14), reduced to the close of each UTC day.  The two pulls are never
+    spliced: the crash-day fall (from the 4h pull) is ranked against each pull's earlier days.
+    """
+    d4 = oi_4h.groupby(oi_4h.index.tz_convert(None).normalize()).last()
+    fall4 = -100 * np.log(d4).diff()
+    fall_b = -100 * np.log(daily_oi_bob).diff()
+    v = fall4.loc[day]
+    rows = [rank_against(v, fall4[fall4.index < day]).rename("4h pull, 2024-11-22 on"),
+            rank_against(v, fall_b[fall_b.index < day]).rename("daily pull, 2020-02-28 to 2025-09-08")]
+    out = pd.DataFrame(rows)
+    out["fall_pct"] = 100 * (1 - np.exp(-v / 100))
+    return out
+
+
+# --- verdicts --------------------------------------------------------------------------------------------------------
+def _verdict(sign_ok: bool, p_raw: float, p_bh: float, robust: bool = True) -> str:
+    """Pre-set rule: right sign and BH p < 0.05 (and robust) -> supported; right sign, raw p < 0.05 -> partly;
+    wrong sign with BH p < 0.05 -> contradicted; else not supported."""
+    if sign_ok and p_bh < 0.05 and robust:
+        return "supported"
+    if sign_ok and p_raw < 0.05:
+        return "partly supported"
+    if not sign_ok and p_bh < 0.05:
+        return "contradicted"
+    return "not supported"
+
+
+def evidence(p: pd.DataFrame, *, n_draws: int = 1000) -> dict:
+    """Every estimate the verdicts rest on (deterministic; ~5 s)."""
+    d = daily_frame(p).loc["2020-12-23":"2025-11-13"]
+    h4 = load_4h("btc")
+    from .sources import coinglass as cg
+
+    h1l, h1s = h1_mechanical(d, side="long").loc["down_pct"], h1_mechanical(d, side="short").loc["up_pct"]
+    h2_daily = predictive(d)
+    h2s_daily = predictive(d, x="liq_short")
+    dollar = dollar_effect(h4)
+    dollar_ex = dollar_effect(h4, exclude=crash_bars(h4.index))
+    v4 = var_analysis(h4)
+    amp = amplification(v4.model, 6, n_draws=n_draws)
+    wald4 = v4.causality.set_index(["caused", "causing"]).loc[("ret", "liq_long"), "p_value"]
+    h3 = leverage_interaction(d).loc["liq_x_state"]
+    h3_4h = leverage_interaction(h4).loc["liq_x_state"]
+    oi = oi_drop_rank(cg.bob_btc_daily()["oi_all_venues_usd"], cg.oi_all_venues_4h()["oi_all_venues_close_usd"])
+    return {"daily": d, "h4": h4, "h1_long": h1l, "h1_short": h1s, "h2_daily": h2_daily, "h2s_daily": h2s_daily,
+            "dollar": dollar, "dollar_ex": dollar_ex, "var4": v4, "amp": amp, "wald4": float(wald4),
+            "h3": h3, "h3_4h": h3_4h, "oi_rank": oi}
+
+
+def verdict_rows(ev: dict) -> list[stats.Verdict]:
+    """The chapter's verdict rows from :func:`evidence`, verdict words by the pre-set rule in :func:`_verdict`."""
+    d_n, h_n = int(ev["h1_long"]["n"]), int(ev["dollar"]["n"])
+    oi = ev["oi_rank"].iloc[1]  # ranked against the long daily pull: the stricter comparison
+    spec = [
+        ("H1: down moves raise long liquidations",
+         "HAC OLS, log(1+$m) long liq on |down move|, daily", ev["h1_long"], "log pts per 1% drop", d_n,
+         "BTC daily 2020-12-23..2025-11-13, Binance-only", 1),
+        ("H1 mirror: up moves raise short liquidations",
+         "HAC OLS, log(1+$m) short liq on up move, daily", ev["h1_short"], "log pts per 1% rise", d_n,
+         "BTC daily 2020-12-23..2025-11-13, Binance-only", 1),
+        ("H2: long liquidations predict further falls (daily)",
+         "HAC OLS ret(t+1) on log long liq(t), ctrl ret(t..t-2), short liq", ev["h2_daily"],
+         "% next-day return per log pt", d_n, "BTC daily 2020-12-23..2025-11-13, Binance-only", -1),
+        ("H2: long liquidations predict further falls (4h)",
+         "HAC OLS ret(t+1) on long liq(t) in $100m, ctrl ret(t), ret(t-1), short liq", ev["dollar"],
+         "% next 4h return per $100m", h_n, "BTC 4h 2024-11-13..2025-11-14, Binance-only", -1),
+        ("H2 mirror: short liquidations predict further rises (daily)",
+         "HAC OLS ret(t+1) on log short liq(t), ctrl ret(t..t-2), long liq", ev["h2s_daily"],
+         "% next-day return per log pt", d_n, "BTC daily 2020-12-23..2025-11-13, Binance-only", 1),
+        ("H3: loop stronger when leverage is high (daily)",
+         "HAC OLS ret(t+1) on long liq x OI/price z(t-1)", ev["h3"], "% per log pt per 1 sd of leverage",
+         int(ev["h3"]["n"]), "BTC daily 2020-12..2025-09-08, Binance-only liq, all-venue OI", -1),
+    ]
+    raw = []
+    for claim, test, r, unit, n, sample, sign in spec:
+        raw.append((claim, test, float(r["coef"]), float(r["ci_low"]), float(r["ci_high"]), unit,
+                    float(r["p_value"]), n, sample, np.sign(r["coef"]) == sign))
+    amp = ev["amp"]
+    raw.append(("Amplification: a 1% drop grows through liquidations (4h)",
+                "VAR(ret, long, short) ordering ret first; cum. 24h return with/without liq terms; Wald p",
+                float(amp["ratio"]), float(amp["ratio_low"]), float(amp["ratio_high"]), "ratio total / no-loop",
+                ev["wald4"], int(ev["var4"].n), "BTC 4h 2024-11-13..2025-11-14, Binance-only", amp["ratio"] > 1))
+    raw.append(("10/10: a record forced deleveraging",
+                "rank of the one-day fall in all-venue OI among all earlier days (empirical p = rank/n)",
+                float(oi["fall_pct"]), float("nan"), float("nan"),
+                f"% OI fall; rank {int(oi['rank'])} of {int(oi['n'])}", float(oi["p_value"]), int(oi["n"]), "BTC all-venue OI, daily 2020-02-28..2025-09-08 and 4h pull to 10/10", True))
+    p_raw = pd.Series([r[6] for r in raw])
+    p_bh = stats.bh_adjust(p_raw)
+    robust = [True] * len(raw)
+    robust[3] = bool(ev["dollar_ex"]["p_value"] < 0.05)  # 4h dollar effect must survive dropping 10/10
+    rows = []
+    for i, r in enumerate(raw):
+        verdict = _verdict(bool(r[9]), r[6], float(p_bh[i]), robust[i])
+        if i == 7:  # event row: the rank alone decides (top 1 % of earlier days)
+            verdict = "supported" if r[6] <= 0.01 else ("partly supported" if r[6] <= 0.05 else "not supported")
+        rows.append(stats.Verdict(claim=r[0], test=r[1], estimate=r[2], ci_low=r[3], ci_high=r[4], unit=r[5],
+                                  p_value=r[6], n=r[7], sample=r[8], verdict=verdict))
+    return rows
+
+
+def loop_verdict(rows: list[stats.Verdict]) -> str:
+    """One word for the whole mechanism: H1 and H2 both needed; H2 at one frequency only -> partly."""
+    v = {r.claim: r.verdict for r in rows}
+    h1 = v["H1: down moves raise long liquidations"] == "supported"
+    h2 = [v["H2: long liquidations predict further falls (daily)"],
+          v["H2: long liquidations predict further falls (4h)"]]
+    if h1 and all(x == "supported" for x in h2):
+        return "supported"
+    if h1 and any(x in ("supported", "partly supported") for x in h2):
+        return "partly supported"
+    return "not supported" if h1 else "not supported"
+
+
+def verdicts(p: pd.DataFrame) -> pd.DataFrame:
+    """The chapter's verdict table (raw and BH-adjusted p within the chapter)."""
+    return stats.verdict_table(verdict_rows(evidence(p)), chapter="liq")
