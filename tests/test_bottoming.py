@@ -1,0 +1,112 @@
+"""Hand-computed cases for the bottoming chapter's measurement functions (unwind.bottoming)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from unwind import bottoming as b
+
+
+def _daily(values, start="2024-01-01") -> pd.Series:
+    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="D"), dtype=float)
+
+
+def test_forward_and_past_returns_are_log_percent():
+    close = _daily([100, 110, 121, np.nan])
+    fwd = b.forward_return_pct(close, 2)
+    assert fwd.iloc[0] == pytest.approx(100 * np.log(1.21))
+    assert np.isnan(fwd.iloc[1])  # end point missing -> missing, never filled
+    past = b.past_return_pct(close, 1)
+    assert past.iloc[1] == pytest.approx(100 * np.log(1.1))
+
+
+def test_episode_ids_split_at_gap_of_30_days():
+    s = _daily([0] * 100)
+    s.iloc[[0, 1, 2, 31, 32, 62]] = 1  # day 31 is 29 days after day 2 -> same episode; day 62 is 30 after 32
+    ids = b.episode_ids(s, gap=30)
+    assert ids.iloc[[0, 1, 2, 31, 32]].tolist() == [1, 1, 1, 1, 1]
+    assert ids.iloc[62] == 2
+    assert ids.iloc[3] != ids.iloc[3]  # NaN on non-signal days
+    ep = b.episodes(s, gap=30)
+    assert ep["n_days"].tolist() == [5, 1]
+    assert ep["start"].tolist() == [s.index[0], s.index[62]]
+    assert ep["end"].tolist() == [s.index[32], s.index[62]]
+
+
+def test_episodes_empty_and_missing_signal():
+    s = _daily([np.nan, 0, 0])
+    assert b.episodes(s).empty
+
+
+def test_thin_starts_keeps_non_overlapping_windows():
+    starts = pd.to_datetime(["2024-01-01", "2024-02-15", "2024-04-05", "2024-04-10"])
+    kept = b.thin_starts(starts, 90)
+    assert list(kept) == list(pd.to_datetime(["2024-01-01", "2024-04-05"]))
+
+
+def test_difference_series_mean_is_difference_of_means():
+    y = _daily([1, 2, 3, 10, 20])
+    s = _daily([0, 0, 0, 1, 1])
+    d = b.difference_series(y, s)
+    assert d.mean() == pytest.approx(15 - 2)
+
+
+def test_drawdown_from_rolling_high():
+    x = _daily([10, 20, 15, 5, 30])
+    dd = b.drawdown_from_rolling_high_pct(x, window=3)  # min_periods = 2
+    assert np.isnan(dd.iloc[0])
+    assert dd.iloc[2] == pytest.approx(-25.0)
+    assert dd.iloc[3] == pytest.approx(-75.0)
+    assert dd.iloc[4] == pytest.approx(0.0)
+
+
+def test_liquidation_spike_uses_previous_days_median_and_window():
+    liq = _daily([1.0] * 10 + [6.0] + [1.0] * 10)
+    spike = b.liquidation_spike(liq, window=6, ratio=5, within=3)
+    assert spike.iloc[9] == 0
+    assert spike.iloc[10] == 1  # 6 >= 5 x median(1)
+    assert spike.iloc[12] == 1  # still within 3 days
+    assert spike.iloc[13] == 0
+    assert np.isnan(spike.iloc[0])  # no yardstick yet
+    liq.iloc[15] = np.nan
+    assert np.isnan(b.liquidation_spike(liq, window=6, ratio=5, within=3).iloc[15])
+
+
+def test_outcome_drawdown_and_recovery():
+    close = _daily([100, 90, 80, 95, 101, 70])
+    o = b.outcome(close, close.index[0], horizons=(1, 4, 10), window_days=4)
+    assert o["chg_1d_pct"] == pytest.approx(-10.0)
+    assert o["chg_4d_pct"] == pytest.approx(1.0)
+    assert np.isnan(o["chg_10d_pct"])
+    assert o["max_dd_pct"] == pytest.approx(-20.0)  # the day-5 close of 70 is outside the 4-day window
+    assert o["low_date"] == close.index[2]
+    assert o["days_to_recover"] == 4
+    o_all = b.outcome(close, close.index[0], horizons=(1,))
+    assert o_all["max_dd_pct"] == pytest.approx(-30.0)
+    assert pd.isna(o_all["recovered"])  # not back at 100 after the low of 70
+
+
+def test_outcome_never_below_entry():
+    close = _daily([100, 105, 110])
+    o = b.outcome(close, close.index[0], horizons=(1,))
+    assert o["max_dd_pct"] == 0.0
+    assert o["days_to_recover"] == 0
+
+
+def test_signal_forward_test_finds_a_planted_effect():
+    n = 600
+    rng = np.random.default_rng(1)
+    idx = pd.date_range("2019-01-01", periods=n, freq="D")
+    sig = pd.Series(0.0, index=idx)
+    for start in range(50, 550, 100):
+        sig.iloc[start:start + 5] = 1
+    fwd = pd.Series(rng.normal(0, 1, n), index=idx) + 10 * sig
+    frame = pd.DataFrame({"fwd_30": fwd, "sig": sig})
+    t = b.signal_forward_test(frame, "sig", 30, end=idx[-1] + pd.Timedelta(days=30), n_boot=200)
+    assert t.n_episodes == 5
+    assert t.diff == pytest.approx(fwd[sig == 1].mean() - fwd[sig == 0].mean())
+    assert t.hac_p < 0.01 and t.boot_low > 0
+    assert t.n_episodes_nonoverlap == 5
+    assert b._h1_word(t) == "supported"
