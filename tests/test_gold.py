@@ -1,0 +1,178 @@
+"""Unit tests for the gold chapter's measurements (unwind.gold), on small hand-computed cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from unwind import gold
+
+DAYS = pd.date_range("2025-01-02", "2025-01-07", freq="D")  # Thu .. Tue
+
+
+def test_align_returns_spans_the_weekend_and_skips_a_holiday():
+    btc = pd.Series([100, 110, 120, 130, 121, 133.1], index=DAYS)
+    asset = pd.DataFrame({"gold": [50, 50, np.nan, np.nan, 55, np.nan],
+                          "y10": [4.00, 4.10, np.nan, np.nan, 4.25, np.nan]}, index=DAYS)
+    clock = pd.Series("c", index=DAYS)
+    r = gold.align_returns(btc, clock, asset, diff_cols={"y10"})
+    # Thu->Fri and Fri->Mon only; Tuesday (asset holiday) has no row, nothing is filled
+    assert list(r.index) == [pd.Timestamp("2025-01-03"), pd.Timestamp("2025-01-06")]
+    assert r.loc["2025-01-06", "btc"] == pytest.approx(100 * np.log(121 / 110))
+    assert r.loc["2025-01-06", "gold"] == pytest.approx(100 * np.log(1.1))
+    assert r.loc["2025-01-03", "gold"] == 0.0
+    assert r["y10"].tolist() == pytest.approx([0.10, 0.15])
+    assert r["calendar_days"].tolist() == [1, 3]
+    assert r.loc["2025-01-06", "start"] == pd.Timestamp("2025-01-03")
+
+
+def test_align_returns_drops_a_return_whose_ends_use_different_clocks():
+    btc = pd.Series([100, 110, 120, 130, 121, 133.1], index=DAYS)
+    asset = pd.DataFrame({"gold": [50, 51, np.nan, np.nan, 52, 53]}, index=DAYS)
+    clock = pd.Series(["utc"] * 4 + ["ny"] * 2, index=DAYS)
+    r = gold.align_returns(btc, clock, asset)
+    assert list(r.index) == [pd.Timestamp("2025-01-03"), pd.Timestamp("2025-01-07")]
+    assert r.loc["2025-01-07", "btc"] == pytest.approx(100 * np.log(1.1))
+
+
+def test_btc_at_us_close_prefers_the_16h_price_and_names_the_clock():
+    p = pd.DataFrame({"btc_usclose_usdt": [np.nan, 101.0, np.nan],
+                      "btc_close_usd": [99.0, 102.0, 103.0]}, index=DAYS[:3])
+    b = gold.btc_at_us_close(p)
+    assert b["btc_usd"].tolist() == [99.0, 101.0, 103.0]
+    assert b["clock"].tolist() == [gold.UTC_CLOCK, gold.US_CLOCK, gold.UTC_CLOCK]
+
+
+def test_block_indices_are_contiguous_blocks_inside_the_sample():
+    idx = gold._block_indices(20, 5, 50, np.random.default_rng(0))
+    assert idx.shape == (50, 20) and idx.min() >= 0 and idx.max() <= 19
+    assert (np.diff(idx[:, :5], axis=1) == 1).all()
+
+
+def test_boot_p_two_sided():
+    assert gold.boot_p_two_sided(np.ones(999)) == pytest.approx(2 / 1000)
+    assert gold.boot_p_two_sided(np.r_[-np.ones(500), np.ones(500)]) == 1.0
+    assert gold.boot_p_two_sided(np.r_[-np.ones(50), np.ones(950)]) == pytest.approx(2 * 51 / 1001)
+
+
+def test_corr_table_perfect_and_known_beta():
+    x = pd.Series(np.sin(np.arange(60.0)), index=pd.date_range("2024-01-01", periods=60))
+    df = pd.DataFrame({"btc": 2 * x + 1, "g": x})
+    t = gold.corr_table(df, "btc", ["g"], n_boot=200)
+    assert t.loc["g", "r"] == pytest.approx(1.0)
+    assert t.loc["g", "beta"] == pytest.approx(2.0)
+    assert t.loc["g", "boot_low"] == pytest.approx(1.0)
+    assert t.loc["g", "n"] == 60
+
+
+def test_strongest_pair_test_finds_the_stronger_pair():
+    rng = np.random.default_rng(1)
+    n = 300
+    e = rng.normal(size=n)
+    df = pd.DataFrame({"btc": e, "gold": rng.normal(size=n), "ndx": e + 0.5 * rng.normal(size=n),
+                       "dxy": rng.normal(size=n)}, index=pd.date_range("2024-01-01", periods=n))
+    h = gold.strongest_pair_test(df, "gold", ["ndx", "dxy"], n_boot=300)
+    assert h["best_other"] == "ndx"
+    assert h["diff"] < 0 and h["ci_high"] < 0 and h["p_value"] < 0.05
+
+
+def test_corr_change_matches_the_fisher_formula():
+    rng = np.random.default_rng(2)
+    a = pd.DataFrame(rng.normal(size=(120, 2)), columns=["x", "y"])
+    a["y"] += 0.8 * a["x"]
+    b = pd.DataFrame(rng.normal(size=(40, 2)), columns=["x", "y"])
+    c = gold.corr_change(a, b, "x", "y", n_boot=200)
+    r1, r2 = np.corrcoef(a["x"], a["y"])[0, 1], np.corrcoef(b["x"], b["y"])[0, 1]
+    z = (np.arctanh(r2) - np.arctanh(r1)) / np.sqrt(1 / 117 + 1 / 37)
+    assert c["p_value"] == pytest.approx(2 * sps.norm.sf(abs(z)))
+    assert c["diff"] == pytest.approx(r2 - r1)
+    assert c["ci_low"] < c["diff"] < c["ci_high"]
+    assert c["ci_high"] < 0  # a correlation of ~0.6 falling to ~0 is detected
+
+
+def test_ewma_corr_by_hand():
+    x = pd.Series([1.0, 1.0])
+    y = pd.Series([1.0, -1.0])
+    # lam = 0.5: cov_2 = 0.5*1 + 0.5*(-1) = 0, variances stay 1
+    assert gold.ewma_corr(x, y, lam=0.5).tolist() == pytest.approx([1.0, 0.0])
+    z = pd.Series(np.arange(1.0, 11.0))
+    assert gold.ewma_corr(z, -3 * z).iloc[-1] == pytest.approx(-1.0)
+
+
+def test_rolling_corr_window_is_in_common_days():
+    idx = pd.date_range("2024-01-01", periods=40)
+    df = pd.DataFrame({"btc": np.sin(np.arange(40.0)), "g": np.sin(np.arange(40.0))}, index=idx)
+    df.loc[idx[5], "g"] = np.nan
+    rc = gold.rolling_corr(df, "btc", ["g"], windows=(30,))
+    assert len(rc) == 39 - 29  # 39 common days, first full window at the 30th
+    assert rc["r"].round(6).eq(1).all() and rc["beta"].round(6).eq(1).all()
+
+
+def test_monthly_corr_ranks_by_absolute_value():
+    idx = pd.date_range("2024-01-01", periods=120)
+    x = np.sin(np.arange(120.0))
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"btc": x, "a": -x, "b": x + rng.normal(size=120)}, index=idx)
+    m = gold.monthly_corr(df, "btc", ["a", "b"], window=30, start="2024-02-01")
+    assert (m.loc[m["pair"] == "a", "rank"] == 1).all()
+    assert (m.loc[m["pair"] == "a", "r"].round(6) == -1).all()
+
+
+def test_chow_detects_a_slope_break_and_its_f_matches_the_hand_formula():
+    rng = np.random.default_rng(4)
+    n = 200
+    idx = pd.bdate_range("2025-01-01", periods=n)
+    x = rng.normal(size=n)
+    post = idx >= idx[150]
+    y = np.where(post, -1.0, 1.0) * x + 0.3 * rng.normal(size=n)
+    df = pd.DataFrame({"y": y, "x": x}, index=idx)
+    c = gold.chow_test(df, "y", ["x"], idx[150])
+    assert c["n_pre"] == 150 and c["n_post"] == 50
+    assert c["change_x"] == pytest.approx(-2, abs=0.2) and c["change_x_p"] < 1e-6
+    # classical Chow F from the pooled and the two sub-sample fits
+    X = np.c_[np.ones(n), x]
+    ssr = lambda yy, xx: float(((yy - xx @ np.linalg.lstsq(xx, yy, rcond=None)[0]) ** 2).sum())  # noqa: E731
+    s_p, s_1, s_2 = ssr(y, X), ssr(y[~post], X[~post]), ssr(y[post], X[post])
+    f = ((s_p - s_1 - s_2) / 2) / ((s_1 + s_2) / (n - 4))
+    assert c["f_stat"] == pytest.approx(f)
+    stable = df.assign(y=x + 0.3 * rng.normal(size=n))
+    assert gold.chow_test(stable, "y", ["x"], idx[150])["f_p"] > 0.01
+
+
+def test_cusum_flags_a_mean_shift_but_not_noise():
+    rng = np.random.default_rng(5)
+    n = 300
+    idx = pd.bdate_range("2024-01-01", periods=n)
+    x = rng.normal(size=n)
+    noise = pd.DataFrame({"y": x + rng.normal(size=n), "x": x}, index=idx)
+    shifted = noise.assign(y=noise["y"] + np.where(np.arange(n) < 150, 1.0, -1.0))
+    assert gold.cusum_test(noise, "y", ["x"])["p_value"] > 0.05
+    assert gold.cusum_test(shifted, "y", ["x"])["p_value"] < 0.001
+
+
+def test_relative_performance_by_hand_and_weekend_levels():
+    fri, sat, mon = pd.Timestamp("2025-11-14"), pd.Timestamp("2025-11-15"), pd.Timestamp("2025-11-17")
+    base = pd.Timestamp("2025-10-10")
+    btc = pd.Series({base: 100.0, fri: 80.0, sat: 75.0, mon: 70.0})
+    gld = pd.Series({base: 100.0, fri: 104.0, mon: 110.0})
+    rp = gold.relative_performance(btc, gld, [base], [fri, sat, mon], asset_last_close=True)
+    # Saturday: BTC -25 %, gold still at its Friday close (+4 %) -> -29 pp
+    assert rp["gap_pp"].tolist() == pytest.approx([-24.0, -29.0, -40.0])
+    strict = gold.relative_performance(btc, gld, [base], [fri, sat, mon])
+    assert strict["as_of"].tolist() == [fri, mon]  # no gold close on Saturday: no row
+
+
+def test_mean_gap_test_sums_the_daily_gap():
+    idx = pd.bdate_range("2025-10-13", periods=20)
+    r = pd.DataFrame({"btc": np.r_[-1.0, -3.0] .repeat(10), "gold": 0.0}, index=idx)
+    t = gold.mean_gap_test(r, "btc", "gold")
+    assert t["n"] == 20 and t["sum_pp"] == pytest.approx(-40.0) and t["mean_pp"] == pytest.approx(-2.0)
+    assert t["sum_low"] < -40 < t["sum_high"]
+
+
+def test_risk_verdict_rule():
+    assert gold._risk_verdict(pd.Series([0.1, 2.0])) == "supported"
+    assert gold._risk_verdict(pd.Series([-0.1, -2.0])) == "contradicted"
+    assert gold._risk_verdict(pd.Series([-0.1, 2.0])) == "not supported"
