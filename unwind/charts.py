@@ -1,0 +1,152 @@
+"""The one home for how charts look: theme, renderer and small chart helpers.
+
+Every notebook starts with ``from unwind import charts; charts.setup()``.
+
+The renderer comes from ``$UNWIND_CHART_RENDERER``:
+
+* ``html`` (default) — altair's HTML output with the spec and its data inline, drawn as SVG by
+  the vega bundle the book ships (``python -m unwind.vendor``), so pages render offline;
+* ``svg`` / ``png`` — static images drawn in Python by vl-convert (the PDF build).
+"""
+
+from __future__ import annotations
+
+import os
+
+import altair as alt
+import pandas as pd
+
+RENDERER_ENV = "UNWIND_CHART_RENDERER"
+RENDERERS = ("html", "svg", "png")
+THEME = "unwind"
+WIDTH, HEIGHT = 600, 280
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+# Mid-greys: legible on the light page and on the light output panel of the dark theme.
+TEXT, GRID = "#4a4a4a", "#d9d9d9"
+PALETTE = ["#1f77b4", "#e8710a", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+SHADE = "#f2c14e"
+
+# Loaded on every page (written to book/_vendor by unwind.vendor). In dark mode the theme puts
+# HTML outputs on a light panel, which shows through the transparent chart background, so the
+# chart keeps its light-mode ink. Wide charts scroll instead of overflowing; printed code wraps.
+CHART_CSS = """\
+.vega-embed { max-width: 100%; overflow-x: auto; }
+@media print { div.highlight pre { white-space: pre-wrap; } }
+"""
+
+
+def theme() -> alt.theme.ThemeConfig:
+    """The report's altair theme: readable type, transparent background, 600 px wide."""
+    axis = {
+        "labelColor": TEXT,
+        "titleColor": TEXT,
+        "labelFontSize": 12,
+        "titleFontSize": 12,
+        "titleFontWeight": "normal",
+        "gridColor": GRID,
+        "domainColor": TEXT,
+        "tickColor": TEXT,
+    }
+    return {
+        "config": {
+            "background": "transparent",
+            "font": FONT,
+            "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": None},
+            "axis": axis,
+            "legend": {
+                "labelColor": TEXT,
+                "titleColor": TEXT,
+                "labelFontSize": 12,
+                "titleFontSize": 12,
+                "orient": "bottom",
+                "columns": 6,
+                "direction": "horizontal",
+            },
+            "title": {"color": TEXT, "fontSize": 14, "anchor": "start", "subtitleColor": TEXT},
+            "range": {"category": PALETTE},
+            "line": {"strokeWidth": 1.6},
+        }
+    }
+
+
+def setup(renderer: str | None = None) -> str:
+    """Register and enable the theme, keep data inline and pick the renderer; return its name."""
+    alt.theme.register(THEME, enable=True)(theme)
+    alt.data_transformers.enable("default")  # data inline in the spec, never a URL
+    name = renderer or os.environ.get(RENDERER_ENV, "html")
+    if name not in RENDERERS:
+        raise ValueError(f"${RENDERER_ENV}={name!r}: expected one of {', '.join(RENDERERS)}")
+    if name == "html":
+        # No actions menu: its links open the online vega editor.
+        alt.renderers.enable("html", embed_options={"renderer": "svg", "actions": False})
+    else:
+        alt.renderers.enable(name)
+    return name
+
+
+def line(
+    df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: str = "", y_title: str | None = None
+) -> alt.Chart:
+    """A line chart of ``y`` against ``x``, one line per ``color`` value if given."""
+    enc = {
+        "x": alt.X(x, title=None),
+        "y": alt.Y(y, title=y_title if y_title is not None else y),
+        "tooltip": [x, y] + ([color] if color else []),
+    }
+    if color:
+        enc["color"] = alt.Color(color, title=None)
+    return alt.Chart(df, title=title).mark_line().encode(**enc)
+
+
+def bar(
+    df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: str = "", y_title: str | None = None
+) -> alt.Chart:
+    """A bar chart of ``y`` by ``x`` (dates or categories), coloured by ``color`` if given."""
+    enc = {
+        "x": alt.X(x, title=None),
+        "y": alt.Y(y, title=y_title if y_title is not None else y),
+        "tooltip": [x, y] + ([color] if color else []),
+    }
+    if color:
+        enc["color"] = alt.Color(color, title=None)
+    return alt.Chart(df, title=title).mark_bar().encode(**enc)
+
+
+def shade(start: str | pd.Timestamp, end: str | pd.Timestamp, label: str | None = None) -> alt.Chart:
+    """A shaded date window to layer under a time-series chart: ``shade(a, b) + line(...)``."""
+    window = pd.DataFrame(
+        {
+            "start": [pd.Timestamp(start)],
+            "end": [pd.Timestamp(end)],
+            "label": [label or f"{pd.Timestamp(start):%Y-%m-%d} to {pd.Timestamp(end):%Y-%m-%d}"],
+        }
+    )
+    return alt.Chart(window).mark_rect(color=SHADE, opacity=0.25).encode(x="start:T", x2="end:T", tooltip=["label:N"])
+
+
+def coverage(df: pd.DataFrame, *, title: str = "Coverage") -> alt.Chart:
+    """A Gantt-like chart, one bar per series from first to last date.
+
+    ``df`` is tidy with columns ``series``, ``start``, ``end`` (dates) and ``group``.
+    """
+    missing = {"series", "start", "end", "group"} - set(df.columns)
+    if missing:
+        raise ValueError(f"coverage(): missing column(s) {sorted(missing)}; got {list(df.columns)}")
+    data = df.assign(start=pd.to_datetime(df["start"]), end=pd.to_datetime(df["end"]))
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar(height=10)
+        .encode(
+            x=alt.X("start:T", title=None),
+            x2="end:T",
+            y=alt.Y("series:N", title=None, sort=alt.EncodingSortField("start", op="min")),
+            color=alt.Color("group:N", title=None),
+            tooltip=[
+                "series:N",
+                "group:N",
+                alt.Tooltip("start:T", format="%Y-%m-%d"),
+                alt.Tooltip("end:T", format="%Y-%m-%d"),
+            ],
+        )
+        .properties(height=alt.Step(18))
+    )
