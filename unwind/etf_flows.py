@@ -78,12 +78,9 @@ def source_overlap(farside: pd.DataFrame, cetf: pd.DataFrame, funds: tuple[str, 
     a = farside.loc[shared, cols].fillna(0.0)
     b = cetf.loc[shared, cols].fillna(0.0)
     diff = (a - b).abs() > 0.05
-    rows = [{"date": d, "column": c, "farside_usd_m": a.at[d, c], "cryptoetf_usd_m": b.at[d, c]}
-            for d, c in zip(*np.nonzero(diff.to_numpy()), strict=True)]
+    rows = [{"date": shared[i], "column": cols[j], "farside_usd_m": a.iat[i, j], "cryptoetf_usd_m": b.iat[i, j]}
+            for i, j in zip(*np.nonzero(diff.to_numpy()), strict=True)]
     out = pd.DataFrame(rows, columns=["date", "column", "farside_usd_m", "cryptoetf_usd_m"])
-    if len(out):
-        out["date"] = shared[out["date"].to_numpy()]
-        out["column"] = [cols[i] for i in out["column"]]
     out.attrs.update(n_days=len(shared), n_cells=int(diff.size), n_equal=int((~diff).to_numpy().sum()),
                      first=shared.min(), last=shared.max())
     return out

@@ -1,0 +1,127 @@
+"""Hand-computed cases for the ETF-flows chapter's measurement functions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from unwind import etf_flows as ef
+
+
+def _days(n: int, start: str = "2025-01-06") -> pd.DatetimeIndex:
+    return pd.bdate_range(start, periods=n, name="date")
+
+
+def test_window_sum_percentile_hand_case():
+    flow = pd.Series([1.0, -2.0, -3.0, 4.0, -1.0], index=_days(5))
+    # 2-day rolling sums: -1, -5, 1, 3 ; the window days 2-3 sums to -5, the lowest of 4
+    out = ef.window_sum_percentile(flow, flow.index[1], flow.index[2])
+    assert out["sum"] == -5.0 and out["n_days"] == 2 and out["n_windows"] == 4
+    assert out["share_as_low"] == pytest.approx(0.25)
+    # days 3-4 sum to 1: windows as low are -1, -5, 1 -> 3 of 4
+    assert ef.window_sum_percentile(flow, flow.index[2], flow.index[3])["share_as_low"] == pytest.approx(0.75)
+
+
+def test_intraday_split_sums_to_close_to_close():
+    # two New York days in winter (UTC-5): 10:00 NY = 15:00 UTC (bar opening 14:00), 16:00 NY = 21:00 UTC
+    idx = pd.date_range("2025-01-06 00:00", "2025-01-07 23:00", freq="h", tz="UTC")
+    close = pd.Series(100.0, index=idx)
+    close[pd.Timestamp("2025-01-06 20:00", tz="UTC")] = 100.0   # close of day 1 at 16:00 NY
+    close[pd.Timestamp("2025-01-07 14:00", tz="UTC")] = 110.0   # 10:00 NY on day 2
+    close[pd.Timestamp("2025-01-07 20:00", tz="UTC")] = 121.0   # 16:00 NY on day 2
+    out = ef.intraday_split(pd.DataFrame({"close_usdt": close}), pd.DatetimeIndex(["2025-01-06", "2025-01-07"]))
+    assert out.loc["2025-01-07", "r_overnight"] == pytest.approx(100 * np.log(1.1))
+    assert out.loc["2025-01-07", "r_session"] == pytest.approx(100 * np.log(1.1))
+    assert np.isnan(out.loc["2025-01-06", "r_overnight"])
+
+
+def test_intraday_split_summer_time():
+    # summer (UTC-4): 16:00 NY = 20:00 UTC, the bar opening at 19:00 UTC
+    idx = pd.date_range("2025-07-07 00:00", "2025-07-07 23:00", freq="h", tz="UTC")
+    close = pd.Series(np.arange(len(idx), dtype=float) + 1, index=idx)
+    out = ef.intraday_split(pd.DataFrame({"close_usdt": close}), pd.DatetimeIndex(["2025-07-07"]))
+    assert out["px_close"].iloc[0] == 20.0  # bar 19:00 UTC holds value 19 + 1
+    assert out["px_open"].iloc[0] == 14.0   # 10:00 NY = 14:00 UTC, bar opening 13:00
+
+
+def test_extend_aum_rolls_price_and_flows():
+    days = _days(3)
+    aum = pd.Series([100e6, np.nan, np.nan], index=days)
+    price = pd.Series([10.0, 11.0, 22.0], index=days)
+    flow = pd.Series([5.0, 1.0, -2.0], index=days)  # US$ m; day 0's flow is already in the observed AUM
+    out = ef.extend_aum(aum, flow, price)
+    assert out.iloc[1] == pytest.approx(100e6 * 1.1 + 1e6)
+    assert out.iloc[2] == pytest.approx((100e6 * 1.1 + 1e6) * 2 - 2e6)
+
+
+def test_source_overlap_finds_the_one_cell():
+    days = _days(3)
+    a = pd.DataFrame({"IBIT": [1.0, np.nan, 3.0], "GBTC": [0.0, 2.0, 1.0]}, index=days)
+    a["total_usd_m"] = a.fillna(0).sum(axis=1)
+    b = a.fillna(0.0).copy()
+    b.loc[days[2], "IBIT"] = 4.0
+    b["total_usd_m"] = b[["IBIT", "GBTC"]].sum(axis=1)
+    out = ef.source_overlap(a, b, ("IBIT", "GBTC"))
+    assert out.attrs["n_days"] == 3 and out.attrs["n_cells"] == 9 and out.attrs["n_equal"] == 7
+    assert set(out["column"]) == {"IBIT", "total_usd_m"} and (out["date"] == days[2]).all()
+
+
+def test_weekly_totals_by_monday():
+    s = pd.Series([1.0, 2.0, 3.0], index=pd.DatetimeIndex(["2025-11-03", "2025-11-07", "2025-11-10"]))
+    out = ef.weekly_totals(s)
+    assert out.loc["2025-11-03"] == 3.0 and out.loc["2025-11-10"] == 3.0
+
+
+def test_implied_share_of_move():
+    d = pd.DataFrame({"flow_bn": [9.0, -1.0, -1.0], "r_cc": [5.0, -4.0, -6.0]}, index=_days(3))
+    beta = ef.Slope(2.0, 1.0, 3.0, 0.01, 100, 4, 0.1)
+    out = ef.implied_share_of_move(d, d.index[0], d.index[2], beta)  # first row is the start close: excluded
+    assert out["flow_bn"] == -2.0 and out["move_pct"] == -10.0
+    assert out["share"] == pytest.approx(0.4) and out["share_low"] == pytest.approx(0.2)
+
+
+def test_oos_forecast_recovers_a_true_slope_and_beats_zero():
+    rng = np.random.default_rng(1)
+    idx = pd.bdate_range("2024-01-01", "2026-06-30")
+    x = pd.Series(rng.standard_normal(len(idx)), index=idx)
+    y = 2.0 * x + rng.standard_normal(len(idx))
+    out = ef.oos_forecast(pd.DataFrame({"r_next": y, "flow_bn": x}))
+    assert out["beta_is"] == pytest.approx(2.0, abs=0.15)
+    assert out["oos_r2"] > 0.7 and out["dm_p"] < 1e-6 and out["hit_rate"] > 0.8
+    # pure noise: no forecast gain
+    noise = ef.oos_forecast(pd.DataFrame({"r_next": pd.Series(rng.standard_normal(len(idx)), index=idx),
+                                          "flow_bn": x}))
+    assert noise["oos_r2"] < 0.02 and noise["dm_p"] > 0.05
+
+
+def test_hac_slope_and_block_bootstrap_on_exact_line():
+    idx = _days(60)
+    x = pd.Series(np.sin(np.arange(60)), index=idx)
+    d = pd.DataFrame({"y": 1 + 3 * x + 0.01 * np.cos(np.arange(60) * 7), "x": x})
+    s = ef.hac_slope(d, "y", "x")
+    assert s.beta == pytest.approx(3.0, abs=0.01) and s.ci_low < 3.0 < s.ci_high
+    lo, hi = ef.pairs_block_bootstrap_slope(d, "y", "x", block=5, n_boot=99)
+    assert lo == pytest.approx(3.0, abs=0.02) and hi == pytest.approx(3.0, abs=0.02)
+
+
+def test_cme_vs_flows_weeks_end_on_report_date():
+    reports = pd.DatetimeIndex(["2025-01-07", "2025-01-14"])
+    cme = pd.DataFrame({"open_interest_btc": [100.0, 130.0], "lev_money_long": [10.0, 10.0],
+                        "lev_money_short": [20.0, 26.0]}, index=reports)
+    days = pd.bdate_range("2025-01-06", "2025-01-14")
+    d = pd.DataFrame({"flow_usd_m": 1.0, "btc_usclose_usdt": 1e6 / 2}, index=days)  # 2 BTC a day
+    out = ef.cme_vs_flows(cme, d)
+    # week (01-07, 01-14]: 01-08, 09, 10, 13, 14 = 5 trading days = 10 BTC
+    assert out.loc["2025-01-14", "etf_flow_btc"] == pytest.approx(10.0)
+    assert out.loc["2025-01-14", "d_oi_btc"] == 30.0 and out.loc["2025-01-14", "d_lev_net_btc"] == -30.0
+
+
+def test_spurious_levels_flags_random_walks():
+    idx = _days(300)
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame({"btc_usclose_usdt": np.exp(np.cumsum(rng.normal(0, 0.02, 300))) * 100,
+                      "flow_bn": rng.normal(0, 0.3, 300)}, index=idx)
+    out = ef.spurious_levels(d, n_sim=200)
+    assert out["sim_share_significant"] > 0.5  # independent random walks look related in most samples
+    assert out["diff_r2"] < 0.05
