@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 RENDERER_ENV = "UNWIND_CHART_RENDERER"
@@ -71,6 +72,9 @@ def theme() -> alt.theme.ThemeConfig:
 
 def setup(renderer: str | None = None) -> str:
     """Register and enable the theme, keep data inline and pick the renderer; return its name."""
+    # myst-nb formats glued numbers from their text/plain repr; NumPy 2 writes np.float64(0.5) there,
+    # which `{glue:text}` cannot format. The 1.25 repr is the bare number.
+    np.set_printoptions(legacy="1.25")
     alt.theme.register(THEME, enable=True)(theme)
     alt.data_transformers.enable("default")  # data inline in the spec, never a URL
     name = renderer or os.environ.get(RENDERER_ENV, "html")
