@@ -648,7 +648,8 @@ def m_c17(p: pd.DataFrame, inp: dict, c: dict, window: pd.DatetimeIndex) -> Clai
         verdict = "not supported"
     txt = (f"S&P 500 YTD {range_text(w['spx_ytd_pct'], '+.1f', '%')}, since 10/06 "
            f"{range_text(w['spx_since_1006_pct'], '+.1f', '%')}; Nasdaq-100 YTD "
-           f"{range_text(w['ndx_ytd_pct'], '+.1f', '%')}, since 10/06 {range_text(w['ndx_since_1006_pct'], '+.1f', '%')}")
+           f"{range_text(w['ndx_ytd_pct'], '+.1f', '%')}, "
+           f"since 10/06 {range_text(w['ndx_since_1006_pct'], '+.1f', '%')}")
     return ClaimResult(c["id"], w, txt, verdict, "%",
                        note="Equities were well up for the year but flat to lower since 10/06, so 'strength' "
                             "holds for the year, not for the weeks of the selloff.")
