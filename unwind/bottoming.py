@@ -323,7 +323,7 @@ def fng_episode_history(frame: pd.DataFrame, threshold: int = 10, *, window_days
                      "btc_usd": round(o["entry_usd"]), **{f"chg_{h}d_pct": o[f"chg_{h}d_pct"] for h in HORIZONS},
                      "max_further_dd_pct": o["max_dd_pct"], "low_date": o["low_date"].date(),
                      "recovered": o["recovered"].date() if pd.notna(o["recovered"]) else None,
-                     "after_fit_end": bool(e["start"] > FIT_END)})
+                     "known_at_fit_end": bool(e["start"] + pd.Timedelta(days=window_days) <= FIT_END)})
     return pd.DataFrame(rows)
 
 
@@ -498,6 +498,12 @@ def _h1_word(t: SignalTest) -> str:
     return "not supported"
 
 
+def _boot_text(t: SignalTest) -> str:
+    if np.isnan(t.boot_low):
+        return "bootstrap n/a: sample < 2 blocks"
+    return f"bootstrap {t.boot_low:.1f}..{t.boot_high:.1f}"
+
+
 def verdicts(p: pd.DataFrame) -> pd.DataFrame:
     """The chapter's verdict table (deterministic; raw and BH-adjusted p-values)."""
     frame = signal_frame(p)
@@ -507,7 +513,7 @@ def verdicts(p: pd.DataFrame) -> pd.DataFrame:
         rows.append(stats.Verdict(
             claim=f"H1: BTC {h}-day return higher after F&G <= 10",
             test=(f"mean fwd log return, F&G<=10 days minus other days; HAC lags={h} "
-                  f"(bootstrap {t.boot_low:.1f}..{t.boot_high:.1f}; {t.n_episodes} episodes, "
+                  f"({_boot_text(t)}; {t.n_episodes} episodes, "
                   f"episode mean excess {t.episode_mean_excess:.1f})"),
             estimate=t.diff, ci_low=t.hac_low, ci_high=t.hac_high, unit="pp (log %)", p_value=t.hac_p,
             n=t.n_days, sample=f"2018-02-01..{(FIT_END - pd.Timedelta(days=h)).date()} (entry days)",
@@ -517,7 +523,7 @@ def verdicts(p: pd.DataFrame) -> pd.DataFrame:
         rows.append(stats.Verdict(
             claim=f"H2: leverage exhaustion adds to fear, {h}-day return",
             test=(f"F&G<=25 days: >=2 of 4 exhaustion signals minus fewer; HAC lags={h} "
-                  f"(bootstrap {t.boot_low:.1f}..{t.boot_high:.1f}; {t.n_episodes} episodes)"),
+                  f"({_boot_text(t)}; {t.n_episodes} episodes)"),
             estimate=t.diff, ci_low=t.hac_low, ci_high=t.hac_high, unit="pp (log %)", p_value=t.hac_p,
             n=t.n_days, sample=f"F&G<=25 days with all signals, ..{(FIT_END - pd.Timedelta(days=h)).date()}",
             verdict=_h1_word(t)))
