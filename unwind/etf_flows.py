@@ -253,7 +253,10 @@ def spurious_levels(d: pd.DataFrame, *, n_sim: int = 1000, seed: int = 0) -> dic
 def var_tests(d: pd.DataFrame, *, maxlags: int = 10) -> tuple[stats.VarResult, pd.DataFrame]:
     """Stationarity of r_cc and flow % AUM, then a VAR (AIC lag order) with Wald causality both ways."""
     data = d[["r_cc", "flow_pct_aum"]].dropna()
-    st = pd.DataFrame({c: stats.stationarity(data[c]) for c in data.columns}).T
+    with warnings.catch_warnings():
+        # statsmodels 0.15 announces a future change of adfuller's return type (stats.stationarity reads [1])
+        warnings.filterwarnings("ignore", message="adfuller currently returns", category=FutureWarning)
+        st = pd.DataFrame({c: stats.stationarity(data[c]) for c in data.columns}).T
     with warnings.catch_warnings():
         # statsmodels warns that a DatetimeIndex without a frequency is used: trading days are irregular by design
         warnings.filterwarnings("ignore", message=".*frequency.*", category=Warning)
@@ -328,7 +331,8 @@ def oos_forecast(d: pd.DataFrame, *, is_end: pd.Timestamp = IS_END, oos_start: p
     market is not what the flow claim is about).  Returns OOS R² vs the zero
     forecast, a Diebold-Mariano test (HAC t-test of the mean squared-error gain,
     one-sided: the flow forecast is better), the sign hit rate and its one-sided
-    binomial p-value, and the same with the in-sample intercept included.
+    binomial p-value, the OOS R² with the in-sample intercept included, and the
+    daily squared-error gain series ``gain`` (zero forecast minus flow forecast).
     """
     s = d[[y, x]].dropna()
     ins, oos = s.loc[:is_end], s.loc[oos_start:]
@@ -348,7 +352,7 @@ def oos_forecast(d: pd.DataFrame, *, is_end: pd.Timestamp = IS_END, oos_start: p
             "oos_r2_with_intercept": float(1 - e2.sum() / e0.sum()),
             "dm_t": t, "dm_p": float(sps.norm.sf(t)), "hits": hits, "n_sign": n_sign,
             "hit_rate": hits / n_sign, "hit_p": float(sps.binomtest(hits, n_sign, 0.5, alternative="greater").pvalue),
-            "oos_first": oos.index.min(), "oos_last": oos.index.max()}
+            "oos_first": oos.index.min(), "oos_last": oos.index.max(), "gain": gain}
 
 
 def oos_beta(d: pd.DataFrame, y: str = "r_next", x: str = "flow_bn") -> Slope:
@@ -448,15 +452,32 @@ def analysis(p: pd.DataFrame) -> dict[str, object]:
     nov = window_sum_percentile(d["flow_usd_m"].loc[:IS_END + pd.Timedelta(days=7)], *EARLY_NOV)
     move = implied_share_of_move(d, *PRICE_MOVE, same)
     move_late = implied_share_of_move(d, *PRICE_MOVE_LATE, same)
+    var, station = var_tests(ins)
     return {"d": d, "same": same, "next": nxt, "h2": h2, "oos": oos, "late_oct": late, "early_nov": nov,
-            "move": move, "move_late": move_late}
+            "move": move, "move_late": move_late, "var": var, "stationarity": station}
+
+
+def var_sum_of_lags(var: stats.VarResult, caused: str, causing: str) -> float:
+    """Sum of the VAR's lag coefficients of ``causing`` in the equation of ``caused`` (long-run sign)."""
+    params = var.model.params
+    return float(sum(params.loc[f"L{k}.{causing}", caused] for k in range(1, var.lag_order + 1)))
+
+
+def overall_word(p_bh: pd.Series, alpha: float = 0.05) -> str:
+    """Several tests of one hypothesis: all reject -> supported, some -> partly supported, none -> not supported."""
+    rej = (p_bh < alpha).sum()
+    return "supported" if rej == len(p_bh) else "partly supported" if rej > 0 else "not supported"
 
 
 def verdicts(p: pd.DataFrame, a: dict[str, object] | None = None) -> pd.DataFrame:
     """The chapter's verdict table (stats.verdict_table, chapter ``etf``)."""
     a = a or analysis(p)
-    same, nxt, h2, oos, late, nov, move = (a[k] for k in ("same", "next", "h2", "oos", "late_oct", "early_nov",
-                                                          "move"))
+    same, nxt, h2, oos, late, nov, move, var = (a[k] for k in ("same", "next", "h2", "oos", "late_oct",
+                                                               "early_nov", "move", "var"))
+    caus = var.causality.set_index(["caused", "causing"])["p_value"]
+    var_f2r, var_r2f = caus[("r_cc", "flow_pct_aum")], caus[("flow_pct_aum", "r_cc")]
+    b_f2r, b_r2f = var_sum_of_lags(var, "r_cc", "flow_pct_aum"), var_sum_of_lags(var, "flow_pct_aum", "r_cc")
+    vsamp = f"in-sample, VAR({var.lag_order}) by AIC, n={var.n}"
     isamp = f"U.S. trading days {a['d'].loc[IS_START:IS_END, ['r_cc', 'flow_bn']].dropna().index.min():%Y-%m-%d}" \
             f"..{IS_END:%Y-%m-%d}"
     # the figure must match (within 5 %) AND be large: among the lowest 10 % of 5-day sums
@@ -475,6 +496,11 @@ def verdicts(p: pd.DataFrame, a: dict[str, object] | None = None) -> pd.DataFram
         stats.Verdict("H1: flows drive the price (flow(t) predicts r(t+1))",
                       "HAC OLS r(t+1) on flow(t), ctrl r(t)", nxt.beta, nxt.ci_low, nxt.ci_high, "% per $1bn",
                       nxt.p_value, nxt.n, isamp, _word(nxt.p_value, nxt.beta > 0)),
+        stats.Verdict("H1: flows drive the price (VAR)", "VAR Wald: flow % AUM -> r_cc; sum of lag coefs",
+                      b_f2r, np.nan, np.nan, "% per 1% of AUM", var_f2r, var.n, vsamp, _word(var_f2r, b_f2r > 0)),
+        stats.Verdict("H2: flows chase returns (VAR)", "VAR Wald: r_cc -> flow % AUM; sum of lag coefs",
+                      b_r2f, np.nan, np.nan, "% of AUM per 1% return", var_r2f, var.n, vsamp,
+                      _word(var_r2f, b_r2f > 0)),
         stats.Verdict("H2: flows chase returns (r(t) predicts flow(t+1))",
                       "HAC OLS flow(t+1) on r(t), ctrl flow(t)", h2.beta, h2.ci_low, h2.ci_high,
                       "US$ m per 1% return", h2.p_value, h2.n, isamp, _word(h2.p_value, h2.beta > 0)),
