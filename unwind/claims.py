@@ -754,3 +754,15 @@ def best_fitting_dates(results: dict[str, ClaimResult]) -> pd.Series:
     if not cols:
         return pd.Series(dtype=int)
     return pd.DataFrame(cols).sum(axis=1).rename("claims_holding")
+
+
+def window_view(result: ClaimResult, cols: list[str], digits: int = 2) -> pd.DataFrame:
+    """The as-of-window table of one claim for display: chosen columns, rounded, dates as MM-DD."""
+    w = result.window[cols + (["holds"] if "holds" in result.window and "holds" not in cols else [])].copy()
+    for k in w.columns:
+        if pd.api.types.is_float_dtype(w[k]):
+            w[k] = w[k].round(digits)
+        elif pd.api.types.is_datetime64_any_dtype(w[k]):
+            w[k] = w[k].dt.strftime("%Y-%m-%d")
+    w.index = w.index.strftime("%m-%d")
+    return w
