@@ -176,3 +176,26 @@ def test_risk_verdict_rule():
     assert gold._risk_verdict(pd.Series([0.1, 2.0])) == "supported"
     assert gold._risk_verdict(pd.Series([-0.1, -2.0])) == "contradicted"
     assert gold._risk_verdict(pd.Series([-0.1, 2.0])) == "not supported"
+
+
+def test_weekly_returns_sum_daily_log_returns_and_drop_short_weeks():
+    idx = pd.bdate_range("2025-11-03", "2025-11-21")  # three Mon-Fri weeks
+    r = pd.DataFrame({"btc": 1.0, "gold": -0.5}, index=idx).drop(idx[[5, 6]])  # week 2 has 3 days
+    w = gold.weekly_returns(r, ["btc", "gold"])
+    assert list(w.index) == [pd.Timestamp("2025-11-07"), pd.Timestamp("2025-11-21")]
+    assert w["btc"].tolist() == [5.0, 5.0] and w["gold"].tolist() == [-2.5, -2.5]
+
+
+def test_pair_returns_rejects_an_unknown_clock():
+    p = pd.DataFrame({"btc_close_usd": [1.0], "btc_usclose_usdt": [1.0], "gold_close_usd": [1.0]}, index=DAYS[:1])
+    with pytest.raises(ValueError, match="clock"):
+        gold.pair_returns(p, {"gold": "gold_close_usd"}, clock="tokyo")
+
+
+def test_chart_frame_keeps_the_last_row_per_week_and_series():
+    d = pd.DataFrame({"date": list(pd.bdate_range("2025-11-03", periods=10)) * 2,
+                      "pair": ["a"] * 10 + ["b"] * 10, "r": np.arange(20) / 3, "extra": 1})
+    out = gold.chart_frame(d, ["date", "pair", "r"], weekly_on="date")
+    assert list(out.columns) == ["date", "pair", "r"] and len(out) == 4
+    assert out["date"].dt.day_of_week.eq(4).all()  # Fridays
+    assert out["r"].tolist() == [1.333, 3.0, 4.667, 6.333]

@@ -99,19 +99,39 @@ def align_returns(btc: pd.Series, clock: pd.Series, assets: pd.DataFrame, *,
     return out[same_clock & out["start"].notna()]
 
 
-def pair_returns(p: pd.DataFrame, columns: dict[str, str], *, common: bool = True) -> pd.DataFrame:
+def pair_returns(p: pd.DataFrame, columns: dict[str, str], *, common: bool = True, clock: str = "us"
+                 ) -> pd.DataFrame:
     """BTC-at-U.S.-close returns aligned with the panel ``columns`` (reader's name -> column).
 
     ``common=True`` keeps only days where every asset is observed (one sample
     for all pairs); the result has a ``btc`` column and one column per name.
+    ``clock="utc"`` uses BTC's UTC-day close throughout instead (the robustness
+    check of what the 3-4 h timing mismatch does).
     """
-    b = btc_at_us_close(p)
+    if clock == "utc":
+        b = pd.DataFrame({"btc_usd": p["btc_close_usd"], "clock": UTC_CLOCK}).dropna()
+    elif clock == "us":
+        b = btc_at_us_close(p)
+    else:
+        raise ValueError(f"pair_returns(clock={clock!r}): expected 'us' or 'utc'")
     assets = p[list(columns.values())].rename(columns={v: k for k, v in columns.items()})
     diff = {k for k, v in columns.items() if v in RATE_COLUMNS}
     if common:
         return align_returns(b["btc_usd"], b["clock"], assets, diff_cols=diff)
     parts = [align_returns(b["btc_usd"], b["clock"], assets[[k]], diff_cols=diff)[[k]] for k in assets]
     return pd.concat(parts, axis=1)
+
+
+def weekly_returns(r: pd.DataFrame, columns: list[str], *, min_days: int = 4) -> pd.DataFrame:
+    """Non-overlapping weekly (Friday-ending) returns: the sum of aligned daily log returns (or pp changes).
+
+    Weeks with fewer than ``min_days`` daily returns (holidays, a clock switch)
+    are dropped; summing is exact for log returns and for changes in pp.
+    """
+    g = r[columns].groupby(r.index.to_period("W-FRI"))
+    out = g.sum(min_count=1)[g.count().min(axis=1) >= min_days]
+    out.index = out.index.to_timestamp(how="end").normalize()
+    return out
 
 
 # --------------------------------------------------------------------------- correlations
@@ -241,6 +261,12 @@ def rolling_corr(df: pd.DataFrame, x: str, ys: list[str], windows: tuple[int, ..
     return pd.concat(rows, ignore_index=True).dropna(subset=["r"])
 
 
+def long_run_corr(r: pd.DataFrame, x: str, y: str, *, window: int = 250) -> pd.Series:
+    """Rolling corr(x, y) over ``window`` common trading days (about a year), for the historical comparison."""
+    d = r[[x, y]].dropna()
+    return d[x].rolling(window).corr(d[y]).dropna().rename("r")
+
+
 def ewma_corr(x: pd.Series, y: pd.Series, lam: float = 0.94) -> pd.Series:
     """RiskMetrics EWMA correlation (zero mean, decay ``lam``) on the days both are observed."""
     d = pd.concat([x, y], axis=1).dropna()
@@ -296,6 +322,8 @@ def chow_test(df: pd.DataFrame, y: str, xs: list[str], break_date: pd.Timestamp,
         R[i, list(Xc.columns).index(b)] = 1
     wald = hac.wald_test(R, scalar=True)
     out = {"n": len(d), "n_pre": int((post == 0).sum()), "n_post": int((post == 1).sum()), "hac_lags": lags,
+           "change_const": float(hac.params["post"]), "change_const_low": float(hac.conf_int().loc["post", 0]),
+           "change_const_high": float(hac.conf_int().loc["post", 1]), "change_const_p": float(hac.pvalues["post"]),
            "f_stat": float(f_stat), "f_p": float(f_p), "wald_stat": float(wald.statistic),
            "wald_p": float(wald.pvalue)}
     ci = hac.conf_int()
@@ -420,6 +448,24 @@ def risk_asset_changes(p: pd.DataFrame, columns: dict[str, str] | None = None,
                 rows.append({"asset": name, "base": b, "as_of": a, "pct_change": 100 * (s[a] / s[b] - 1),
                              "from_high_pct": 100 * (s[a] / s.loc[:a].max() - 1)})
     return pd.DataFrame(rows)
+
+
+def chart_frame(df: pd.DataFrame, columns: list[str], *, digits: int = 3, weekly_on: str | None = None
+                ) -> pd.DataFrame:
+    """Only the ``columns`` a chart draws, floats rounded, optionally one row per Friday-ending week.
+
+    Keeps the page light: altair embeds every row and column it is given.
+    ``weekly_on`` names the date column; the last row of each week (per the
+    other non-numeric columns) is kept.
+    """
+    d = df[columns].copy()
+    if weekly_on is not None:
+        keys = [c for c in columns if c != weekly_on and not pd.api.types.is_numeric_dtype(d[c])]
+        week = d[weekly_on].dt.to_period("W-FRI")
+        d = d.groupby([week, *[d[k] for k in keys]], observed=True).tail(1)
+    num = d.select_dtypes("number").columns
+    d[num] = d[num].round(digits)
+    return d.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- the chapter's evidence and verdicts
