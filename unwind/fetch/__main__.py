@@ -1,0 +1,88 @@
+"""``python -m unwind.fetch [SOURCE ...] [--since DATE] [--out DIR]``: refresh, then print a summary.
+
+SOURCE is a source name (``binance_funding``), a provider (``binance``) or a
+shell pattern (``'cg_*'``); none means every source.  Exit status 1 when any
+source failed (its previous file is left untouched), 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import sys
+from pathlib import Path
+
+import pandas as pd
+import requests
+from tqdm import tqdm
+
+from ..sources.base import DEFAULT_DATA, REPO_ROOT
+from . import JOBS
+from .common import Ctx, Job, Result, copy_missing, run_job, utc
+
+DEFAULT_OUT = REPO_ROOT / "data" / "live"
+
+
+def select(patterns: list[str]) -> list[Job]:
+    """Jobs matching any name, provider or pattern, in registry order; unknown words are an error."""
+    if not patterns:
+        return list(JOBS.values())
+    chosen = []
+    for pat in patterns:
+        hits = [j for j in JOBS.values() if j.provider == pat or fnmatch.fnmatchcase(j.name, pat)]
+        if not hits:
+            providers = sorted({j.provider for j in JOBS.values()})
+            raise SystemExit(f"unknown source {pat!r}; providers: {', '.join(providers)}; "
+                             f"sources: {', '.join(JOBS)}")
+        chosen += [j for j in hits if j not in chosen]
+    return chosen
+
+
+def summary(results: list[Result]) -> str:
+    df = pd.DataFrame([vars(r) for r in results])
+    df["rows"] = df["rows"].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
+    df["added"] = df["added"].map(lambda v: "" if pd.isna(v) else f"+{int(v):,}")
+    df["note"] = df["note"].str.slice(0, 160)
+    counts = df["status"].value_counts()
+    tally = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("updated", "unchanged", "copied", "skipped", "failed"))
+    return df.to_string(index=False, justify="left") + f"\n\n{tally}"
+
+
+def main(argv: list[str] | None = None, *, now: pd.Timestamp | None = None,
+         session: requests.Session | None = None, sleep=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m unwind.fetch", description=__doc__.split("\n\n")[0])
+    ap.add_argument("sources", nargs="*", metavar="SOURCE")
+    ap.add_argument("--since", help="refetch from this date (YYYY-MM-DD) and merge with the existing files")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"data directory to write (default {DEFAULT_OUT})")
+    ap.add_argument("--seed", type=Path, default=DEFAULT_DATA,
+                    help="snapshot to copy files from that cannot be (or were not) refreshed (default %(default)s)")
+    ap.add_argument("--no-seed", action="store_true", help="copy nothing from the snapshot")
+    args = ap.parse_args(argv)
+    try:
+        jobs = select(args.sources)
+        since = utc(args.since) if args.since else None
+    except (SystemExit, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    seed = None if args.no_seed or not args.seed.is_dir() or args.seed.resolve() == out else args.seed.resolve()
+    ctx = Ctx(out=out, since=since, **{k: v for k, v in
+                                       {"now": now, "session": session, "sleep": sleep}.items() if v is not None})
+    results = []
+    for job in tqdm(jobs, desc="sources", unit="source", disable=ctx.quiet, file=sys.stderr):
+        r = run_job(job, ctx, seed)
+        tqdm.write(f"{r.source}: {r.status}{' - ' + r.note if r.note else ''}", file=sys.stderr)
+        results.append(r)
+    if seed is not None:
+        results += copy_missing(out, seed, ctx.now)
+    print(f"Data refresh into {out} at {ctx.now:%Y-%m-%d %H:%M} UTC\n")
+    print(summary(results))
+    failed = [r.source for r in results if r.status == "failed"]
+    if failed:
+        print(f"\nFAILED: {', '.join(failed)} (their previous files are unchanged)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Yahoo Finance daily bars through ``yfinance`` (no key needed).
+
+``yfinance`` does its own HTTP (curl_cffi), so this module's boundary is
+:func:`download`; tests replace ``yfinance.download`` with recorded frames.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import yfinance as yf
+
+from ..sources import REGISTRY
+from ..sources import yahoo as yh
+from .common import Ctx, FetchError, Job, Part, cell
+
+YF_SYMBOL = {"DXY": "DX-Y.NYB"}  # the loaders' ticker -> Yahoo's symbol
+UTC_DAY = {"BTC-USD", "ETH-USD"}  # crypto bars are UTC days; the rest close in New York
+COLUMNS = ["Open", "High", "Low", "Close", "Volume"]
+
+
+def download(ticker: str, start: pd.Timestamp, now: pd.Timestamp) -> pd.DataFrame:
+    """Daily auto-adjusted bars for ``ticker`` from ``start``; only bars whose day has ended."""
+    symbol = YF_SYMBOL.get(ticker, ticker)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        df = yf.download(symbol, start=f"{start:%Y-%m-%d}", interval="1d", auto_adjust=True, actions=False,
+                         progress=False, threads=False, multi_level_index=False)
+    if df is None or df.empty:
+        raise FetchError(f"Yahoo returned no rows for {symbol} from {start:%Y-%m-%d} "
+                         "(yfinance printed the reason above, if any)")
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise FetchError(f"Yahoo {symbol}: unexpected layout: missing column(s) {missing}, "
+                         f"found {list(df.columns)}")
+    idx = pd.DatetimeIndex(df.index)
+    days = (idx.tz_localize(None) if idx.tz is not None else idx).normalize()
+    tz = "UTC" if ticker in UTC_DAY else "America/New_York"
+    day_end = days.tz_localize(tz) + pd.Timedelta(days=1)  # a bar is final once its day is over
+    out = df[COLUMNS].set_axis(days)[(day_end <= now) & (days >= start.tz_localize(None).normalize())]
+    return out.dropna(subset=["Close"])
+
+
+def _ohlcv_part(ticker: str) -> Part:
+    def fetch(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
+        df = download(ticker, start, ctx.now)
+        rows = [[f"{d:%Y-%m-%d}", *(cell(float(v)) for v in r[:4]), cell(float(r[4]))] for d, r in
+                zip(df.index, df[COLUMNS].itertuples(index=False), strict=True)]
+        return pd.DataFrame(rows, columns=["Date", *COLUMNS], dtype=str)
+
+    return Part(yh.ohlcv_table(ticker), fetch, "1990-01-01", full=True)
+
+
+def _close_part(ticker: str) -> Part:
+    def fetch(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
+        df = download(ticker, start, ctx.now)
+        return pd.DataFrame({"date": [f"{d:%Y-%m-%d}" for d in df.index],
+                             "close": [cell(float(v)) for v in df["Close"]]}, dtype=str)
+
+    return Part(yh.close_table(ticker), fetch, "2023-01-01", full=True)
+
+
+def jobs() -> list[Job]:
+    out = [Job(f"yahoo_{t}", "yahoo", (_ohlcv_part(t),)) for t in yh.OHLCV_TICKERS]
+    out += [Job(f"yahoo_close_{t}", "yahoo", (_close_part(t),)) for t in yh.CLOSE_TICKERS
+            if f"yahoo_close_{t}" in REGISTRY]
+    return out
