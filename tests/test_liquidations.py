@@ -1,0 +1,103 @@
+"""Unit tests for the liquidation-loop measurements (unwind.liquidations), on small hand-computed cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from unwind import liquidations as lq
+
+
+def test_log_liq_is_log1p_of_millions():
+    s = pd.Series([0.0, 1e6 * (np.e - 1), 99e6], name="x")
+    assert lq.log_liq(s).tolist() == pytest.approx([0.0, 1.0, np.log(100)])
+    with pytest.raises(ValueError, match="x"):
+        lq.log_liq(pd.Series([-1.0], name="x"))
+
+
+def test_bar_returns_and_resampled_closes():
+    idx = pd.date_range("2025-10-10", periods=9, freq="h", tz="UTC")
+    k = pd.DataFrame({"close_usdt": [100, 101, 102, 110, 111, 112, 113, 121, 130.0]}, index=idx)
+    c = lq.resample_closes(k, "4h")
+    # 00:00 bar closes with the 03:00 hourly close, 04:00 bar with 07:00; the 08:00 bar is incomplete
+    assert c.tolist() == [110.0, 121.0]
+    assert list(c.index) == [idx[0], idx[4]]
+    assert lq.bar_returns(c).iloc[1] == pytest.approx(100 * np.log(121 / 110))
+
+
+def test_intraday_frame_aligns_on_bar_open():
+    idx = pd.date_range("2025-10-10", periods=3, freq="4h", tz="UTC")
+    liq = pd.DataFrame({"btc_liq_long_usd": [0.0, 2e6, 5e6], "btc_liq_short_usd": [1e6, 0.0, 0.0]}, index=idx)
+    close = pd.Series([100.0, 90.0, 99.0], index=idx)
+    f = lq.intraday_frame(liq, close, "btc")
+    assert list(f.index) == list(idx[1:])  # first bar has no return
+    assert f.loc[idx[1], "ret"] == pytest.approx(100 * np.log(0.9))
+    assert f.loc[idx[2], "liq_long"] == pytest.approx(np.log(6))
+    assert f.loc[idx[1], "liq_long_m"] == pytest.approx(2.0)
+
+
+def test_cumulative_response_counts_the_loop():
+    # one lag, no contemporaneous correlation: ret falls 1 %, longs liquidated next bar (A[liq, ret] = -1),
+    # liquidations cut the following return by 0.5 % per unit (A[ret, liq] = -0.5)
+    A = np.zeros((1, 3, 3))
+    A[0, 1, 0] = -1.0
+    A[0, 0, 1] = -0.5
+    chol = np.eye(3)
+    # path of ret: -1 (h0), 0 (h1), -0.5 (h2)
+    assert lq._cum_return_response(A, chol, 2, False) == pytest.approx(-1.5)
+    assert lq._cum_return_response(A, chol, 2, True) == pytest.approx(-1.0)
+
+
+def test_h1_and_predictive_recover_known_slopes():
+    rng = np.random.default_rng(1)
+    n = 600
+    ret = pd.Series(rng.normal(0, 2, n), index=pd.date_range("2021-01-01", periods=n))
+    liq_long = 1 + 0.3 * (-ret).clip(lower=0) + rng.normal(0, 0.05, n)
+    liq_short = 1 + 0.2 * ret.clip(lower=0) + rng.normal(0, 0.05, n)
+    df = pd.DataFrame({"ret": ret, "liq_long": liq_long, "liq_short": liq_short})
+    h1 = lq.h1_mechanical(df, lags=0)
+    assert h1.loc["down_pct", "coef"] == pytest.approx(0.3, abs=0.01)
+    assert h1.loc["up_pct", "coef"] == pytest.approx(0.0, abs=0.01)
+    # next return = -0.5 x long liquidations + noise
+    ret2 = pd.Series(rng.normal(0, 0.1, n), index=df.index)
+    ret2.iloc[1:] += -0.5 * liq_long.iloc[:-1].to_numpy()
+    df2 = df.assign(ret=ret2)
+    r = lq.predictive(df2, lags=1)
+    assert r["coef"] == pytest.approx(-0.5, abs=0.05)
+    assert r["p_value"] < 0.001
+
+
+def test_ranks_count_only_earlier_days():
+    s = pd.Series([5.0, 9.0, 7.0, 20.0], index=pd.date_range("2025-10-08", periods=4))
+    r = lq.event_rank(s, pd.Timestamp("2025-10-10"))
+    assert (r["rank"], r["n"]) == (2, 3)  # 9 > 7; the later 20 is ignored
+    assert r["p_value"] == pytest.approx(2 / 3)
+    a = lq.rank_against(5.0, pd.Series([1.0, 2.0, 6.0]))
+    assert (a["rank"], a["n"], a["p_value"]) == (2, 4, 0.5)
+
+
+def test_crash_bars_select_the_utc_day():
+    idx = pd.date_range("2025-10-09 20:00", periods=9, freq="4h", tz="UTC")
+    bars = lq.crash_bars(idx, pd.Timestamp("2025-10-10"))
+    assert len(bars) == 6 and bars[0] == pd.Timestamp("2025-10-10 00:00", tz="UTC")
+
+
+def test_leverage_z_is_trailing():
+    oi = pd.Series([1.0, 1.0, 1.0, 1.0, 2.0, 2.0])
+    price = pd.Series(1.0, index=oi.index)
+    z = lq.leverage_z(oi, price, 4)
+    # last 4 logs [0, 0, 0, L]: mean L/4, sd L/2 -> z = (L - L/4) / (L/2) = 1.5
+    assert z.iloc[4] == pytest.approx(1.5)
+    # changing a later value does not change an earlier z (no look-ahead)
+    oi2 = oi.copy()
+    oi2.iloc[5] = 100.0
+    assert lq.leverage_z(oi2, price, 4).iloc[4] == pytest.approx(z.iloc[4])
+
+
+def test_verdict_rule():
+    assert lq._verdict(True, 0.001, 0.01) == "supported"
+    assert lq._verdict(True, 0.001, 0.01, robust=False) == "partly supported"
+    assert lq._verdict(True, 0.03, 0.08) == "partly supported"
+    assert lq._verdict(False, 0.001, 0.01) == "contradicted"
+    assert lq._verdict(True, 0.2, 0.3) == "not supported"
