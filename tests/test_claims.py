@@ -151,6 +151,10 @@ def test_ledger_on_synthetic_results():
     claims = [{"id": "c1", "short": "s", "claimed": {"text": "1.1 x"}, "chapter": "02_liquidations"}]
     t = cl.ledger(res, claims)
     assert t.loc[0, "holds on"] == "11-14" and t.loc[0, "verdict"] == "partly supported"
+    assert t.loc[0, "evidence"] == "01_claims (C1); 02_liquidations"
+    w_all = w.assign(holds=True)
+    assert cl.ClaimResult("c1", w_all, "", "supported", "x").holds_on == "all dates"
+    assert cl.ClaimResult("c1", w, "", "cannot be checked with this data", "x").holds_on == "n/a"
     counts = cl.verdict_counts(t)
     assert counts["partly supported"] == 1 and set(counts) == set(VERDICTS)
     rows = cl.verdict_rows(res, claims)

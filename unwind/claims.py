@@ -239,7 +239,10 @@ class ClaimResult:
     @property
     def holds_on(self) -> str:
         w = self.window
-        return dates_text(w.index[w["holds"].fillna(False).astype(bool)]) if "holds" in w else "n/a"
+        if self.verdict == "cannot be checked with this data" or "holds" not in w or w["holds"].isna().all():
+            return "n/a"
+        holds = w["holds"].fillna(False).astype(bool)
+        return "all dates" if holds.all() else dates_text(w.index[holds])
 
 
 def _frame(rows: dict) -> pd.DataFrame:
@@ -357,8 +360,10 @@ def m_c5(p: pd.DataFrame, inp: dict, c: dict, window: pd.DatetimeIndex) -> Claim
     dist = liquidation_distance_pct(100, mm)
     dist_no_mm = liquidation_distance_pct(100, 0.0)
     lev_2pct = leverage_for_distance(c["claimed"]["value"], mm)
+    # part-by-part rule, not one number: "holds" is left undecided per date
     rows = {d: {"measured": dist, "distance_without_mm_pct": dist_no_mm, "leverage_for_2pct": lev_2pct,
-                "holds": within_tolerance(dist, c["claimed"]["value"], c["tolerance"])} for d in window}
+                "distance_within_tolerance": within_tolerance(dist, c["claimed"]["value"], c["tolerance"]),
+                "holds": np.nan} for d in window}
     w = _frame(rows)
     w["miss"] = abs(dist - c["claimed"]["value"])
     wipes = c["claimed"]["value"] >= dist  # a 2 % move does liquidate a 100x position
@@ -699,9 +704,10 @@ def measure_all(p: pd.DataFrame, inputs: dict[str, pd.DataFrame] | None = None,
     return {c["id"]: MEASURES[c["id"]](p, inputs, c, window) for c in claims}
 
 
-def evidence_link(chapter: str | None) -> str:
-    """Where the evidence is: the claim's section here, plus a further chapter if it has one."""
-    return f"this page; {chapter}" if chapter else "this page"
+def evidence_link(claim_id: str, chapter: str | None) -> str:
+    """Where the evidence is: the claim's section of this chapter, plus a further chapter if it has one."""
+    here = f"01_claims ({claim_id.upper()})"
+    return f"{here}; {chapter}" if chapter else here
 
 
 def ledger(results: dict[str, ClaimResult], claims: list[dict]) -> pd.DataFrame:
@@ -711,7 +717,7 @@ def ledger(results: dict[str, ClaimResult], claims: list[dict]) -> pd.DataFrame:
         r = results[c["id"]]
         rows.append({"id": c["id"], "claim": c["short"], "claimed": c["claimed"]["text"],
                      "measured": r.measured_text, "holds on": r.holds_on, "verdict": r.verdict,
-                     "evidence": evidence_link(c["chapter"])})
+                     "evidence": evidence_link(c["id"], c["chapter"])})
     return pd.DataFrame(rows)
 
 
