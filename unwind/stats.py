@@ -8,6 +8,7 @@ length; intervals are 95 % unless a function says otherwise.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -48,6 +49,9 @@ def local_projections(y: pd.Series, shock: pd.Series, horizons: range | list[int
                       maxlags: int | None = None, alpha: float = 0.05) -> pd.DataFrame:
     """Jordà local projections: for each h, regress y(t..t+h) (or y(t+h)) on shock(t) and controls(t).
 
+    The cumulative left side *includes* y(t), the same period as the shock: for a predictive reading pass
+    ``y.shift(-1)`` so that horizon 0 is the next period.
+
     Returns one row per horizon with the coefficient on ``shock``, its HAC
     interval (lags >= h + 1, since the left side overlaps) and p-value.
     """
@@ -66,12 +70,12 @@ def local_projections(y: pd.Series, shock: pd.Series, horizons: range | list[int
 def stationarity(x: pd.Series) -> dict[str, float]:
     """ADF (null: unit root) and KPSS (null: stationary) p-values."""
     x = x.dropna()
-    import warnings
-
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # KPSS warns when p is outside its table (reported as the bound)
-        kp = kpss(x, regression="c", nlags="auto")[1]
-    return {"adf_p": float(adfuller(x, autolag="AIC")[1]), "kpss_p": float(kp), "n": len(x)}
+        # KPSS warns when p is outside its table: the reported p is then the table's bound
+        warnings.filterwarnings("ignore", message=".*p-value is (greater|smaller) than.*")
+        kp = kpss(x, regression="c", nlags="auto", result_object=False)[1]
+    adf = adfuller(x, autolag="AIC", result_object=False)[1]
+    return {"adf_p": float(adf), "kpss_p": float(kp), "n": len(x)}
 
 
 @dataclass
@@ -85,7 +89,8 @@ class VarResult:
 
 def var_granger(data: pd.DataFrame, *, maxlags: int = 10, ic: str = "aic") -> VarResult:
     """VAR with lag order by information criterion; Wald causality tests in every direction."""
-    data = data.dropna()
+    # a plain position index: trading-day dates have no frequency and statsmodels warns about them
+    data = data.dropna().reset_index(drop=True)
     sel = VAR(data).select_order(maxlags)
     p = max(1, int(getattr(sel, ic)))
     res = VAR(data).fit(p)

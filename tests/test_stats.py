@@ -1,0 +1,68 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from unwind import stats
+
+
+def test_newey_west_rule():
+    assert stats.newey_west_lags(100) == 4 and stats.newey_west_lags(1000) == 6
+
+
+def test_bh_adjust_hand_computed():
+    p = pd.Series([0.01, 0.04, 0.03, np.nan, 0.20])
+    adj = stats.bh_adjust(p)
+    # sorted 0.01, 0.03, 0.04, 0.20 with m = 4: 0.04, 0.0533, 0.0533, 0.20
+    assert adj.iloc[0] == pytest.approx(0.04)
+    assert adj.iloc[1] == pytest.approx(0.04 * 4 / 3) and adj.iloc[2] == pytest.approx(0.04 * 4 / 3)
+    assert np.isnan(adj.iloc[3]) and adj.iloc[4] == pytest.approx(0.20)
+
+
+def test_fisher_ci_contains_r_and_shrinks_with_n():
+    lo, hi = stats.fisher_ci(0.0, 103)
+    assert lo == pytest.approx(-np.tanh(1.959964 * 0.1), abs=1e-6) and hi == pytest.approx(-lo)
+    lo2, hi2 = stats.fisher_ci(0.5, 1003)
+    assert lo2 < 0.5 < hi2 and hi2 - lo2 < hi - lo
+
+
+def test_hac_ols_recovers_slope_and_states_lags():
+    rng = np.random.default_rng(0)
+    x = pd.Series(rng.normal(size=400))
+    y = 1.5 + 2.0 * x + pd.Series(rng.normal(scale=0.1, size=400))
+    res = stats.hac_ols(y.rename("y"), x.rename("x"), maxlags=3)
+    assert res.params["x"] == pytest.approx(2.0, abs=0.02) and res.hac_lags == 3
+
+
+def test_local_projection_finds_a_delayed_effect():
+    rng = np.random.default_rng(1)
+    shock = pd.Series(rng.normal(size=600))
+    y = 0.5 * shock.shift(2).fillna(0) + pd.Series(rng.normal(scale=0.05, size=600))
+    lp = stats.local_projections(y, shock, range(4), cumulative=False)
+    assert lp.loc[2, "beta"] == pytest.approx(0.5, abs=0.02)
+    assert abs(lp.loc[1, "beta"]) < 0.02 and lp.loc[3, "hac_lags"] >= 4
+
+
+def test_var_granger_detects_the_true_direction():
+    rng = np.random.default_rng(2)
+    n = 800
+    a = rng.normal(size=n)
+    b = np.zeros(n)
+    for t in range(1, n):
+        b[t] = 0.6 * a[t - 1] + rng.normal(scale=0.5)
+    res = stats.var_granger(pd.DataFrame({"a": a, "b": b}), maxlags=4)
+    c = res.causality.set_index(["caused", "causing"])["p_value"]
+    assert c[("b", "a")] < 1e-6 and c[("a", "b")] > 0.01
+
+
+def test_block_bootstrap_interval_covers_the_mean():
+    x = pd.Series(np.random.default_rng(3).normal(loc=1.0, size=300))
+    lo, hi = stats.block_bootstrap_mean(x, block=10, n_boot=500)
+    assert lo < 1.0 < hi and hi - lo < 0.5
+
+
+def test_verdict_vocabulary_is_enforced():
+    with pytest.raises(ValueError, match="vocabulary"):
+        stats.Verdict("c", "t", 1, 0, 2, "%", 0.1, 10, "s", "probably true")
+    t = stats.verdict_table([stats.Verdict("c", "t", 1.234, 0.1, 2.0, "%", 0.01234, 10, "s", "supported")],
+                            chapter="x")
+    assert t.loc[0, "p_value"] == 0.012 and t.loc[0, "p_bh"] == 0.012 and t.loc[0, "estimate"] == 1.23
