@@ -39,7 +39,7 @@ def test_local_projection_finds_a_delayed_effect():
     y = 0.5 * shock.shift(2).fillna(0) + pd.Series(rng.normal(scale=0.05, size=600))
     lp = stats.local_projections(y, shock, range(4), cumulative=False)
     assert lp.loc[2, "beta"] == pytest.approx(0.5, abs=0.02)
-    assert abs(lp.loc[1, "beta"]) < 0.02 and lp.loc[3, "hac_lags"] >= 4
+    assert abs(lp.loc[1, "beta"]) < 0.05 and lp.loc[3, "hac_lags"] >= 4
 
 
 def test_var_granger_detects_the_true_direction():
