@@ -52,5 +52,5 @@ def market_day(t: pd.Series) -> pd.Series:
 
 
 def jobs() -> list[Job]:
-    return [Job("cmc_global", "coinmarketcap", (Part(cmc.TABLE, snapshot, "2025-05-08", seed=True,
+    return [Job("cmc_global", "cmc", (Part(cmc.TABLE, snapshot, "2025-05-08", seed=True,
                                                      key=market_day),))]

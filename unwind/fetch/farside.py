@@ -53,9 +53,11 @@ class _Tables(HTMLParser):
 def _day(text: str) -> pd.Timestamp | None:
     for fmt in DATE_FORMATS:
         try:
-            return pd.Timestamp(pd.to_datetime(text, format=fmt))
+            day = pd.to_datetime(text, format=fmt)
         except ValueError:
             continue
+        if pd.notna(day):
+            return pd.Timestamp(day)
     return None
 
 

@@ -29,4 +29,4 @@ def fear_greed(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
 
 
 def jobs() -> list[Job]:
-    return [Job("fear_greed", "alternative.me", (Part(sentiment.TABLE, fear_greed, "2018-02-01", full=True),))]
+    return [Job("fear_greed", "feargreed", (Part(sentiment.TABLE, fear_greed, "2018-02-01", full=True),))]
