@@ -20,6 +20,7 @@ tested; :func:`measure_all` applies them to the panel and to the loaders' frames
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,8 +62,9 @@ def load_claims(path: Path = CLAIMS_FILE) -> list[dict]:
 
 
 def article_path() -> Path:
-    """The article text: ``article/ARTICLE.md`` beside the data snapshot (``../shared``)."""
-    return base.data_dir().parent / "article" / "ARTICLE.md"
+    """The article text: ``$UNWIND_ARTICLE`` if set, else ``../shared/article/ARTICLE.md`` beside the repository."""
+    env = os.environ.get("UNWIND_ARTICLE")
+    return Path(env) if env else base.REPO_ROOT.parent / "shared" / "article" / "ARTICLE.md"
 
 
 def quotes_missing(claims: list[dict], article: str) -> list[str]:
