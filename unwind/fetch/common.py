@@ -369,12 +369,13 @@ def run_job(job: Job, ctx: Ctx, seed: Path | None = None) -> Result:
         validate(job.name, ctx.out, temps)
         changed = 0
         for part, final, data, merged, t, added, origin in staged:
-            tmp = temps.pop(part.table.relpath)
+            tmp = temps[part.table.relpath]
             if final.is_file() and final.read_bytes() == data:
                 tmp.unlink()
             else:
                 os.replace(tmp, final)
                 changed += 1
+            del temps[part.table.relpath]
             write_provenance(final, {
                 "file": part.table.relpath, "source": job.name, "provider": job.provider,
                 "mode": "fetched" if origin is None or origin == final else "fetched onto snapshot copy",

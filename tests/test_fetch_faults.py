@@ -1,0 +1,260 @@
+"""Injected faults: each ends with a clear message and leaves the installed data byte-identical.
+
+Every test first installs a good file from a recorded response, then lets the
+next refresh meet one fault (timeouts, refused connections, 429 with
+Retry-After, 5xx, truncated or malformed bodies, schema drift, empty answers,
+time going backwards, files the loader rejects, a crash while installing).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import requests
+import responses
+from test_fetch import NOW, Sleeps, ctx, fixture, http, no_network  # noqa: F401  (fixtures)
+
+from unwind.fetch import JOBS, common, run_job
+from unwind.fetch import binance as fb
+from unwind.fetch import cftc as fcftc
+from unwind.fetch import coinglass as fcg
+from unwind.fetch import farside as ffs
+from unwind.fetch import feargreed as ffg
+from unwind.fetch import fred as ffred
+from unwind.fetch.__main__ import main
+
+GOOD = {  # source -> (url, recorded response)
+    "binance_BTCUSDT_spot_1d": (fb.SPOT, "binance_klines_1d.json"),
+    "fred_DGS10": (ffred.URL, "fred_DGS10.csv"),
+    "fear_greed": (ffg.URL, "fng.json"),
+    "farside_btc": (ffs.URL["BTC"], "farside_btc.html"),
+    "cftc_cme": (fcftc.URL, "cftc_cme.json"),
+    "cg_binance_liq_btc_1d": (fcg.BASE + fcg.LIQ, "coinglass_liquidation_1d.json"),
+}
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def installed(tmp_path, http, monkeypatch):  # noqa: F811
+    """``installed(source)``: a good refresh of ``source``; returns the data dir's files at that point."""
+    monkeypatch.setenv("COINGLASS_API_KEY", "test-key")
+
+    def install(name: str) -> dict[str, bytes]:
+        url, body = GOOD[name]
+        http.add(responses.GET, url, body=fixture(body))
+        assert run_job(JOBS[name], ctx(tmp_path)).status == "updated"
+        http.remove(responses.GET, url)
+        return files(tmp_path)
+
+    return install
+
+
+def refresh(name: str, out: Path) -> tuple[common.Result, Sleeps]:
+    c = ctx(out)
+    return run_job(JOBS[name], c), c.sleep
+
+
+def assert_failed_cleanly(result: common.Result, before: dict[str, bytes], out: Path, *phrases: str) -> None:
+    assert result.status == "failed", result
+    for phrase in phrases:
+        assert phrase in result.note, result.note
+    assert files(out) == before  # byte-identical, provenance included, no temporary file left behind
+
+
+# --- transport --------------------------------------------------------------------------------
+
+
+def test_timeout_retries_with_backoff_then_fails(tmp_path, http, installed):  # noqa: F811
+    before = installed("binance_BTCUSDT_spot_1d")
+    http.add(responses.GET, fb.SPOT, body=requests.exceptions.ReadTimeout("read timed out"))
+    r, sleeps = refresh("binance_BTCUSDT_spot_1d", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "timed out", "gave up after 5 tries")
+    assert sleeps == [2.0, 4.0, 8.0, 16.0] and len(http.calls) == 1 + 5  # the install, then 5 tries
+
+
+def test_connection_refused(tmp_path, http, installed):  # noqa: F811
+    before = installed("fred_DGS10")
+    http.add(responses.GET, ffred.URL, body=requests.exceptions.ConnectionError("[Errno 111] Connection refused"))
+    r, _ = refresh("fred_DGS10", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "connection failed", "Connection refused")
+
+
+def test_429_honours_retry_after_then_succeeds(tmp_path, http):  # noqa: F811
+    http.add(responses.GET, ffg.URL, status=429, headers={"Retry-After": "7"}, body="slow down")
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json"))
+    r, sleeps = refresh("fear_greed", tmp_path)
+    assert r.status == "updated" and sleeps == [7.0]
+
+
+def test_429_forever_fails(tmp_path, http, installed):  # noqa: F811
+    before = installed("fear_greed")
+    http.add(responses.GET, ffg.URL, status=429, headers={"Retry-After": "7"})
+    r, sleeps = refresh("fear_greed", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "HTTP 429", "gave up after 5 tries")
+    assert sleeps == [7.0] * 4
+
+
+def test_5xx_is_retried(tmp_path, http):  # noqa: F811
+    http.add(responses.GET, fcftc.URL, status=503)
+    http.add(responses.GET, fcftc.URL, body=fixture("cftc_cme.json"))
+    r, sleeps = refresh("cftc_cme", tmp_path)
+    assert r.status == "updated" and sleeps == [2.0]
+
+
+def test_5xx_forever_fails(tmp_path, http, installed):  # noqa: F811
+    before = installed("cftc_cme")
+    http.add(responses.GET, fcftc.URL, status=500, body="<html>Internal Server Error</html>")
+    r, _ = refresh("cftc_cme", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "HTTP 500")
+
+
+def test_rejected_key_fails_at_once_without_showing_it(tmp_path, http, installed):  # noqa: F811
+    before = installed("cg_binance_liq_btc_1d")
+    http.add(responses.GET, fcg.BASE + fcg.LIQ, status=401, json={"code": "401", "msg": "API key missing or invalid"})
+    r, sleeps = refresh("cg_binance_liq_btc_1d", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "HTTP 401", "invalid")
+    assert "test-key" not in r.note and sleeps == []
+
+
+def test_plan_limit_is_skipped_not_failed(tmp_path, http, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("COINGLASS_API_KEY", "test-key")
+    http.add(responses.GET, fcg.BASE + fcg.LIQ, json={"code": "400", "msg": "Upgrade plan to access interval 1h"})
+    r, _ = refresh("cg_bob_liq_1h_2026", tmp_path)
+    assert r.status == "skipped" and "plan" in r.note and not any(tmp_path.rglob("*.csv"))
+
+
+# --- bodies -----------------------------------------------------------------------------------
+
+
+def test_truncated_json(tmp_path, http, installed):  # noqa: F811
+    before = installed("binance_BTCUSDT_spot_1d")
+    body = fixture("binance_klines_1d.json")
+    http.add(responses.GET, fb.SPOT, body=body[: len(body) // 2])
+    r, _ = refresh("binance_BTCUSDT_spot_1d", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "malformed JSON", "truncated")
+
+
+def test_truncated_csv(tmp_path, http, installed):  # noqa: F811
+    before = installed("fred_DGS10")
+    http.add(responses.GET, ffred.URL, body=fixture("fred_DGS10.csv")[:-8])  # cut inside the last date
+    r, _ = refresh("fred_DGS10", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "line 10", "truncated")
+
+
+def test_malformed_html(tmp_path, http, installed):  # noqa: F811
+    before = installed("farside_btc")
+    http.add(responses.GET, ffs.URL["BTC"], body="<html><body><h1>Just a moment...</h1><table><tr><td>x")
+    r, _ = refresh("farside_btc", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "no table with a 'Total' column")
+
+
+DRIFT = [  # source, edit of the recorded response, phrase in the message
+    ("fred_DGS10", lambda s: s.replace("observation_date,DGS10", "date,DGS10_PCT"), "unexpected header"),
+    ("binance_BTCUSDT_spot_1d", lambda s: json.dumps([k[:6] for k in json.loads(s)]), "klines of 12 fields"),
+    ("farside_btc", lambda s: s.replace("<th>IBIT</th>", "<th>IBIT-X</th>"), "unknown column(s) ['IBIT-X']"),
+    ("cg_binance_liq_btc_1d", lambda s: s.replace("aggregated_long_liquidation_usd", "longLiquidationUsd"),
+     "records with time, aggregated_long_liquidation_usd"),
+    ("cftc_cme", lambda s: s.replace('"asset_mgr_positions_long"', '"asset_mgr_positions_long_all"'),
+     "reports with report_date_as_yyyy_mm_dd"),
+    ("fear_greed", lambda s: s.replace('"value_classification"', '"classification"'),
+     "records with value, value_classification"),
+]
+
+
+@pytest.mark.parametrize(("name", "edit", "phrase"), DRIFT, ids=[d[0] for d in DRIFT])
+def test_schema_drift(tmp_path, http, installed, name, edit, phrase):  # noqa: F811
+    before = installed(name)
+    url, body = GOOD[name]
+    http.add(responses.GET, url, body=edit(fixture(body)))
+    r, _ = refresh(name, tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, phrase)
+
+
+@pytest.mark.parametrize(("name", "body"), [("binance_BTCUSDT_spot_1d", "[]"),
+                                             ("fear_greed", '{"name": "Fear and Greed Index", "data": []}'),
+                                             ("fred_DGS10", "")])
+def test_empty_response(tmp_path, http, installed, name, body):  # noqa: F811
+    before = installed(name)
+    http.add(responses.GET, GOOD[name][0], body=body)
+    r, _ = refresh(name, tmp_path)
+    assert r.status == "failed" and ("holds no rows" in r.note or "empty response" in r.note), r.note
+    assert files(tmp_path) == before
+
+
+def test_partial_last_bar_is_dropped(tmp_path, http):  # noqa: F811
+    http.add(responses.GET, fb.SPOT, body=fixture("binance_klines_1d.json"))  # 08-21 closes 23:59:59.999
+    r, _ = refresh("binance_BTCUSDT_spot_1d", tmp_path)
+    text = (tmp_path / JOBS["binance_BTCUSDT_spot_1d"].parts[0].table.relpath).read_text()
+    assert r.rows == 4 and str(int(pd.Timestamp("2026-08-21", tz="UTC").value // 1e6)) not in text
+
+
+def test_day_going_backwards(tmp_path, http, installed):  # noqa: F811
+    before = installed("fear_greed")
+    js = json.loads(fixture("fng.json"))
+    js["data"][2], js["data"][3] = js["data"][3], js["data"][2]
+    http.add(responses.GET, ffg.URL, json=js)
+    r, _ = refresh("fear_greed", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "time goes backwards", "response rejected")
+
+
+def test_repeated_bar_is_rejected(tmp_path, http, installed):  # noqa: F811
+    before = installed("binance_BTCUSDT_spot_1d")
+    bars = json.loads(fixture("binance_klines_1d.json"))
+    http.add(responses.GET, fb.SPOT, json=[*bars[:3], bars[1], bars[3]])
+    r, _ = refresh("binance_BTCUSDT_spot_1d", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "time goes backwards or repeats")
+
+
+# --- validation and installation -------------------------------------------------------------
+
+
+def test_file_the_loader_rejects_is_never_installed(tmp_path, http, installed):  # noqa: F811
+    before = installed("fear_greed")
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json").replace('"value": "21"', '"value": "150"'))
+    r, _ = refresh("fear_greed", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "loader rejects the new file", "fng_value", "150")
+
+
+def test_fund_columns_that_do_not_add_up_are_rejected(tmp_path, http, installed):  # noqa: F811
+    before = installed("farside_btc")
+    http.add(responses.GET, ffs.URL["BTC"], body=fixture("farside_btc.html").replace("1,073.9", "2,073.9"))
+    r, _ = refresh("farside_btc", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "do not add up to Total")
+
+
+def test_crash_while_installing_leaves_the_old_file(tmp_path, http, installed, monkeypatch):  # noqa: F811
+    before = installed("cftc_cme")
+    http.add(responses.GET, fcftc.URL, body=fixture("cftc_cme.json").replace('"22315"', '"22316"'))
+
+    def disk_full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(common.os, "replace", disk_full)
+    r, _ = refresh("cftc_cme", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "No space left on device")
+
+
+def test_unreadable_existing_file_is_left_alone(tmp_path, http, installed):  # noqa: F811
+    installed("fear_greed")
+    path = tmp_path / JOBS["fear_greed"].parts[0].table.relpath
+    path.write_text("date,fng_value,fng_classification\n21/08/2026,21,Extreme Fear\n")
+    before = files(tmp_path)
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json"))
+    r, _ = refresh("fear_greed", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "unreadable time value", "21/08/2026")
+
+
+def test_one_failure_gives_a_nonzero_exit_and_a_summary(tmp_path, http, capsys):  # noqa: F811
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json"))
+    http.add(responses.GET, ffred.URL, status=404, body="Series does not exist.")
+    code = main(["fear_greed", "fred_DGS10", "cmc", "--out", str(tmp_path), "--no-seed"], now=NOW, sleep=Sleeps())
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "1 updated, 0 unchanged, 0 copied, 1 skipped, 1 failed" in printed
+    assert "FAILED: fred_DGS10" in printed and "HTTP 404" in printed
