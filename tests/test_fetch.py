@@ -210,7 +210,7 @@ def test_unknown_source_is_a_usage_error(tmp_path, capsys):
     assert "unknown source 'nosuchsource'" in capsys.readouterr().err
 
 
-def test_untouched_sources_are_copied_from_the_snapshot(tmp_path, http):
+def test_untouched_sources_are_copied_from_the_snapshot(tmp_path, http, capsys):
     seed = tmp_path / "snapshot"
     rel = REGISTRY["hyperliquid_oct10"].tables[0].relpath
     (seed / rel).parent.mkdir(parents=True)
@@ -219,6 +219,7 @@ def test_untouched_sources_are_copied_from_the_snapshot(tmp_path, http):
     out = tmp_path / "live"
     assert main(["fear_greed", "--out", str(out), "--seed", str(seed)], now=NOW, sleep=Sleeps()) == 0
     assert (out / rel).read_bytes() == (seed / rel).read_bytes()
+    assert "Copied from the snapshot, not refreshed (1 sources): hyperliquid_oct10" in capsys.readouterr().out
     prov = provenance_table(out).set_index("source")
     assert prov.loc["hyperliquid_oct10", "mode"] == "copied from snapshot"
     assert prov.loc["fear_greed", "mode"] == "fetched"

@@ -75,7 +75,15 @@ def test_timeout_retries_with_backoff_then_fails(tmp_path, http, installed):  # 
     http.add(responses.GET, fb.SPOT, body=requests.exceptions.ReadTimeout("read timed out"))
     r, sleeps = refresh("binance_BTCUSDT_spot_1d", tmp_path)
     assert_failed_cleanly(r, before, tmp_path, "timed out", "gave up after 5 tries")
-    assert sleeps == [2.0, 4.0, 8.0, 16.0] and len(http.calls) == 1 + 5  # the install, then 5 tries
+    assert sleeps == [1.0, 2.0, 4.0, 8.0] and len(http.calls) == 1 + 5  # the install, then 5 tries
+
+
+def test_unreachable_host_is_not_retried_again_in_the_same_run(tmp_path, http):  # noqa: F811
+    http.add(responses.GET, fb.SPOT, body=requests.exceptions.ConnectionError("Name or service not known"))
+    c = ctx(tmp_path)
+    first, second = run_job(JOBS["binance_BTCUSDT_spot_1d"], c), run_job(JOBS["binance_BTCUSDT_spot_1h"], c)
+    assert first.status == second.status == "failed" and len(http.calls) == 5 and len(c.sleep) == 4
+    assert "could not be reached earlier in this run" in second.note
 
 
 def test_connection_refused(tmp_path, http, installed):  # noqa: F811
@@ -104,7 +112,7 @@ def test_5xx_is_retried(tmp_path, http):  # noqa: F811
     http.add(responses.GET, fcftc.URL, status=503)
     http.add(responses.GET, fcftc.URL, body=fixture("cftc_cme.json"))
     r, sleeps = refresh("cftc_cme", tmp_path)
-    assert r.status == "updated" and sleeps == [2.0]
+    assert r.status == "updated" and sleeps == [1.0]
 
 
 def test_5xx_forever_fails(tmp_path, http, installed):  # noqa: F811
@@ -256,5 +264,27 @@ def test_one_failure_gives_a_nonzero_exit_and_a_summary(tmp_path, http, capsys):
     code = main(["fear_greed", "fred_DGS10", "cmc", "--out", str(tmp_path), "--no-seed"], now=NOW, sleep=Sleeps())
     printed = capsys.readouterr().out
     assert code == 1
-    assert "1 updated, 0 unchanged, 0 copied, 1 skipped, 1 failed" in printed
+    assert "1 updated, 0 unchanged, 1 skipped, 1 failed" in printed
     assert "FAILED: fred_DGS10" in printed and "HTTP 404" in printed
+
+
+def test_yahoo_failure_carries_yfinance_reason(tmp_path, monkeypatch):
+    """yfinance swallows errors, logs them and returns an empty frame: the reason reaches the summary."""
+    import logging
+
+    import yfinance
+
+    def download(symbol, **kwargs):
+        logging.getLogger("yfinance").error("['%s']: DNSError('Could not resolve host: query2.finance.yahoo.com')",
+                                            symbol)
+        return pd.DataFrame()
+
+    monkeypatch.setattr(yfinance, "download", download)
+    r, _ = refresh("yahoo_close_DXY", tmp_path)
+    assert r.status == "failed" and "DX-Y.NYB" in r.note and "Could not resolve host" in r.note
+    assert not any(tmp_path.rglob("*"))
+
+
+def test_progress_bars_are_quiet_under_ci(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    assert common.quiet_default()

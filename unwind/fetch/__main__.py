@@ -39,13 +39,20 @@ def select(patterns: list[str]) -> list[Job]:
 
 
 def summary(results: list[Result]) -> str:
-    df = pd.DataFrame([vars(r) for r in results])
+    """The table of what was updated, skipped and failed; copied files are named in one line."""
+    counts = pd.Series([r.status for r in results]).value_counts()
+    tally = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("updated", "unchanged", "skipped", "failed"))
+    copied = sorted({r.source for r in results if r.status == "copied"})
+    df = pd.DataFrame([vars(r) for r in results if r.status != "copied"], columns=list(vars(Result("", "", ""))))
     df["rows"] = df["rows"].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
     df["added"] = df["added"].map(lambda v: "" if pd.isna(v) else f"+{int(v):,}")
     df["note"] = df["note"].str.slice(0, 160)
-    counts = df["status"].value_counts()
-    tally = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("updated", "unchanged", "copied", "skipped", "failed"))
-    return df.to_string(index=False, justify="left") + f"\n\n{tally}"
+    for col in ("source", "provider", "status", "last", "note"):  # text reads best left-aligned
+        df[col] = df[col].str.ljust(max(df[col].str.len().max() if len(df) else 0, len(col)))
+    text = df.to_string(index=False, justify="left") if len(df) else "(no source fetched)"
+    if copied:
+        text += f"\n\nCopied from the snapshot, not refreshed ({len(copied)} sources): {', '.join(copied)}"
+    return text + f"\n\n{tally}"
 
 
 def main(argv: list[str] | None = None, *, now: pd.Timestamp | None = None,

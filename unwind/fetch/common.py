@@ -17,12 +17,14 @@ import hashlib
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import requests
@@ -46,9 +48,9 @@ class Skip(RuntimeError):
 
 
 class _Retryable(Exception):
-    def __init__(self, message: str, wait: float | None = None) -> None:
+    def __init__(self, message: str, wait: float | None = None, transport: bool = False) -> None:
         super().__init__(message)
-        self.wait = wait
+        self.wait, self.transport = wait, transport
 
 
 def quiet_default() -> bool:
@@ -68,6 +70,7 @@ class Ctx:
     tries: int = 5
     quiet: bool = field(default_factory=quiet_default)
     urls: list[str] = field(default_factory=list)  # first request per endpoint of the current job
+    unreachable: set[str] = field(default_factory=set)  # hosts that timed out or refused in this run
 
     def now_ms(self) -> int:
         return to_ms(self.now)
@@ -110,7 +113,7 @@ def _retry_after(r: requests.Response) -> float | None:
 
 def _wait(state) -> float:  # tenacity wait: Retry-After when given, else exponential back-off
     exc = state.outcome.exception()
-    wait = exc.wait if isinstance(exc, _Retryable) and exc.wait is not None else 2.0 ** state.attempt_number
+    wait = exc.wait if isinstance(exc, _Retryable) and exc.wait is not None else 2.0 ** (state.attempt_number - 1)
     return min(wait, MAX_WAIT)
 
 
@@ -125,14 +128,19 @@ def get(ctx: Ctx, url: str, *, params: dict | None = None, headers: dict | None 
     appear in messages or provenance.
     """
     hdrs = {"User-Agent": USER_AGENT, **(headers or {})}
+    host = urlsplit(url).netloc
+    if host in ctx.unreachable:
+        raise FetchError(f"{url}: not tried, {host} could not be reached earlier in this run")
 
     def once() -> requests.Response:
         try:
             r = ctx.session.get(url, params=params, headers=hdrs, timeout=TIMEOUT)
         except requests.Timeout as exc:
-            raise _Retryable(f"timed out ({type(exc).__name__})") from exc
+            raise _Retryable(f"timed out ({type(exc).__name__})", transport=True) from exc
         except requests.ConnectionError as exc:
-            raise _Retryable(f"connection failed ({str(exc)[:160]})") from exc
+            cause = re.search(r"Caused by (\w+)", str(exc))
+            raise _Retryable(f"connection failed ({cause.group(1) if cause else str(exc)[:120]})",
+                             transport=True) from exc
         if r.status_code == 429 or r.status_code >= 500:
             raise _Retryable(f"HTTP {r.status_code} {r.reason or ''}".strip(), _retry_after(r))
         if r.status_code >= 400:
@@ -143,6 +151,8 @@ def get(ctx: Ctx, url: str, *, params: dict | None = None, headers: dict | None 
         r = Retrying(stop=stop_after_attempt(ctx.tries), wait=_wait, retry=retry_if_exception_type(_Retryable),
                      sleep=ctx.sleep, reraise=True)(once)
     except _Retryable as exc:
+        if exc.transport:
+            ctx.unreachable.add(host)  # timeouts and refused connections: do not wait for this host again
         raise FetchError(f"{url}: {exc} (gave up after {ctx.tries} tries)") from None
     if not any(_endpoint(u) == _endpoint(r.url) for u in ctx.urls):
         ctx.urls.append(r.url)
@@ -417,7 +427,7 @@ def copy_missing(out: Path, seed: Path, now: pd.Timestamp) -> list[Result]:
                                    "mode": "copied from snapshot", "urls": [f"snapshot:{t.relpath}"],
                                    "fetched_utc": now.isoformat(), "rows": rows, "added_rows": 0,
                                    "sha256": sha256(data), "first": first, "last": last})
-            results.append(Result(name, src.provider, "copied", rows, 0, last, "not refreshed: copied from snapshot"))
+            results.append(Result(name, src.provider, "copied", rows, None, last, "copied from snapshot"))
     return results
 
 

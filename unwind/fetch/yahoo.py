@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 
 import pandas as pd
@@ -20,16 +21,33 @@ UTC_DAY = {"BTC-USD", "ETH-USD"}  # crypto bars are UTC days; the rest close in 
 COLUMNS = ["Open", "High", "Low", "Close", "Volume"]
 
 
+class _Keep(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def download(ticker: str, start: pd.Timestamp, now: pd.Timestamp) -> pd.DataFrame:
     """Daily auto-adjusted bars for ``ticker`` from ``start``; only bars whose day has ended."""
     symbol = YF_SYMBOL.get(ticker, ticker)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        df = yf.download(symbol, start=f"{start:%Y-%m-%d}", interval="1d", auto_adjust=True, actions=False,
-                         progress=False, threads=False, multi_level_index=False)
+    log, kept = logging.getLogger("yfinance"), _Keep()
+    log.addHandler(kept)
+    log.propagate = False  # yfinance logs its errors; ours carry the reason instead
+    try:
+        with warnings.catch_warnings():  # yfinance's own pandas deprecations
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            df = yf.download(symbol, start=f"{start:%Y-%m-%d}", interval="1d", auto_adjust=True, actions=False,
+                             progress=False, threads=False, multi_level_index=False)
+    finally:
+        log.removeHandler(kept)
+        log.propagate = True
     if df is None or df.empty:
-        raise FetchError(f"Yahoo returned no rows for {symbol} from {start:%Y-%m-%d} "
-                         "(yfinance printed the reason above, if any)")
+        reason = kept.messages[-1][:200] if kept.messages else "no reason given"
+        raise FetchError(f"Yahoo returned no rows for {symbol} from {start:%Y-%m-%d}: {reason}")
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise FetchError(f"Yahoo {symbol}: unexpected layout: missing column(s) {missing}, "
