@@ -170,6 +170,12 @@ def outcome(close: pd.Series, entry: pd.Timestamp, *, horizons: tuple[int, ...] 
     return out
 
 
+def is_bottom(o: dict) -> bool:
+    """The report's reading of "a cyclical bottom" for a buyer's :func:`outcome`: no close more than
+    ``BOTTOM_MAX_FURTHER_DD_PCT`` below the entry within 180 days, and higher 180 days later."""
+    return bool(o["max_dd_pct"] > BOTTOM_MAX_FURTHER_DD_PCT and o["chg_180d_pct"] > 0)
+
+
 # --- the frame every test uses --------------------------------------------------------------------
 
 def _spliced_indicator(parts: list[pd.Series]) -> pd.Series:
@@ -540,7 +546,7 @@ def verdicts(p: pd.DataFrame) -> pd.DataFrame:
         if 0 < n_fired < len(fired) else ("supported" if n_fired == len(fired) else "not supported")))
     o = outcome(frame["close"], FIT_END, window_days=180)
     fc = oos_forecast(frame, p)
-    is_bottom = o["max_dd_pct"] > BOTTOM_MAX_FURTHER_DD_PCT and o["chg_180d_pct"] > 0
+    bottom = is_bottom(o)
     rows.append(stats.Verdict(
         claim="Call: 'potential cyclical bottom' (out of sample)",
         test=(f"buy at {FIT_END.date()} close ${o['entry_usd']:,.0f}: lowest close within 180 days vs entry; "
@@ -551,5 +557,5 @@ def verdicts(p: pd.DataFrame) -> pd.DataFrame:
         estimate=o["max_dd_pct"], ci_low=np.nan, ci_high=np.nan,
         unit="% further drawdown", p_value=np.nan, n=1,
         sample=f"{FIT_END.date()}..{(FIT_END + pd.Timedelta(days=180)).date()}",
-        verdict="supported" if is_bottom else "contradicted"))
+        verdict="supported" if bottom else "contradicted"))
     return stats.verdict_table(rows, chapter=CHAPTER)

@@ -32,6 +32,7 @@ SHADE = "#f2c14e"
 # chart keeps its light-mode ink. Wide charts scroll instead of overflowing; printed code wraps.
 CHART_CSS = """\
 .vega-embed { max-width: 100%; overflow-x: auto; }
+span.pasted-text { font-weight: inherit; }
 @media print { div.highlight pre { white-space: pre-wrap; } }
 """
 

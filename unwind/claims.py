@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import stats
+from . import bottoming, stats
 from .events import AS_OF_WINDOW, CRASH, OCT6_HIGH
 from .sources import base
 
@@ -663,21 +663,22 @@ def m_c17(p: pd.DataFrame, inp: dict, c: dict, window: pd.DatetimeIndex) -> Clai
 
 
 def m_c18(p: pd.DataFrame, inp: dict, c: dict, window: pd.DatetimeIndex) -> ClaimResult:
+    """Judged by the bottoming chapter's rule (``bottoming.is_bottom``) for a buyer on each as-of date."""
     btc = p["btc_close_usd"].dropna()
     win_low, win_low_day = btc.loc[window[0]:window[-1]].min(), btc.loc[window[0]:window[-1]].idxmin()
     after = btc.loc[window[-1] + pd.Timedelta(days=1):window[-1] + pd.Timedelta(days=180)]
     low_after, low_after_day = after.min(), after.idxmin()
     rows = {}
     for d in window:
-        r = {f"fwd_{h}d_pct": pct_change(btc.loc[d], btc.get(d + pd.Timedelta(days=h), np.nan)) for h in (30, 90, 180)}
-        rows[d] = {"measured": r["fwd_180d_pct"], **r}
+        o = bottoming.outcome(btc, d, window_days=180)
+        rows[d] = {"measured": o["max_dd_pct"], "fwd_30d_pct": o["chg_30d_pct"], "fwd_90d_pct": o["chg_90d_pct"],
+                   "fwd_180d_pct": o["chg_180d_pct"], "holds": bottoming.is_bottom(o), "miss": np.nan}
     w = _frame(rows)
-    held = bool(low_after >= win_low)
-    w["holds"] = held
-    w["miss"] = np.nan
-    verdict = "supported" if held else "not supported"
-    txt = (f"180 days later {range_text(w['fwd_180d_pct'], '+.0f', '%')}; window low {win_low:,.0f} "
-           f"broken: low {low_after:,.0f} on {low_after_day:%Y-%m-%d} ({pct_change(win_low, low_after):+.0f} %)")
+    held = bool(w["holds"].all())
+    verdict = "supported" if held else ("partly supported" if w["holds"].any() else "contradicted")
+    txt = (f"further fall within 180 days {range_text(w['measured'], '+.0f', '%')}; 180 days later "
+           f"{range_text(w['fwd_180d_pct'], '+.0f', '%')}; window low {win_low:,.0f} broken: low "
+           f"{low_after:,.0f} on {low_after_day:%Y-%m-%d} ({pct_change(win_low, low_after):+.0f} %)")
     return ClaimResult(c["id"], w, txt, verdict, "%",
                        note="The November prices were not the bottom: BTC fell much further in the months "
                             "after the window.",
