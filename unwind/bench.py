@@ -45,9 +45,11 @@ def panel_times() -> tuple[float, float]:
 
 
 def notebooks() -> list[Path]:
+    """Every page of the table of contents that the build executes."""
     toc = (ROOT / "_toc.yml").read_text()
-    return [ROOT / f"{line.split(':', 1)[1].strip()}.ipynb" for line in toc.splitlines()
-            if line.strip().startswith("- file: notebooks/")]
+    docs = [line.split(":", 1)[1].strip() for line in toc.splitlines()
+            if line.strip().startswith(("- file:", "root:"))]
+    return [ROOT / f"{d}.ipynb" for d in docs if (ROOT / f"{d}.ipynb").is_file()]
 
 
 def floor_time() -> float:
@@ -91,6 +93,18 @@ def page_sizes(html: Path) -> dict[str, int]:
             if "_static" not in p.parts and "_sources" not in p.parts}
 
 
+def execution_times(html: Path) -> dict[str, float]:
+    """Per-notebook run time as recorded by the build (the status page's execution table)."""
+    import re
+
+    out = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", (html / "book" / "status.html").read_text(), re.S):
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        if len(cells) == 5 and re.fullmatch(r"[0-9.]+", cells[3]):
+            out[cells[0]] = float(cells[3])
+    return out
+
+
 def main() -> None:
     cold, warm = panel_times()
     print(f"(a) panel from every source: cold {cold:.2f} s (target <= 5), warm {warm:.3f} s (target <= 1)")
@@ -103,7 +117,10 @@ def main() -> None:
         target = 1.5 * floor + sphinx
         print(f"(b) full strict build: {full:.1f} s; target 1.5 x floor + Sphinx = {target:.1f} s; "
               f"ratio (build - Sphinx) / floor = {(full - sphinx) / floor:.2f}")
-        sizes = page_sizes(Path(tmp) / "f" / "_build" / "html")
+        html = Path(tmp) / "f" / "_build" / "html"
+        print("    execution time per notebook (s): "
+              + ", ".join(f"{k.split('/')[-1]} {v:.1f}" for k, v in execution_times(html).items()))
+        sizes = page_sizes(html)
         print("page sizes (KB, excluding the shared vega bundle):")
         for name, size in sizes.items():
             print(f"    {name:45s} {size / 1024:8.0f}{'  > 1 MB' if size > 1 << 20 else ''}")

@@ -115,7 +115,8 @@ def block_bootstrap_mean(x: pd.Series, *, block: int, n_boot: int = 2000, alpha:
     rng = np.random.default_rng(seed)
     k = int(np.ceil(n / block))
     starts = rng.integers(0, n - block + 1, size=(n_boot, k))
-    means = np.array([np.concatenate([v[s:s + block] for s in row])[:n].mean() for row in starts])
+    idx = (starts[:, :, None] + np.arange(block)).reshape(n_boot, k * block)[:, :n]
+    means = v[idx].mean(axis=1)
     return tuple(np.quantile(means, [alpha / 2, 1 - alpha / 2]))
 
 
