@@ -33,7 +33,7 @@ SHADE = "#f2c14e"
 CHART_CSS = """\
 .vega-embed { max-width: 100%; overflow-x: auto; }
 span.pasted-text { font-weight: inherit; }
-@media print { div.highlight pre { white-space: pre-wrap; } }
+@media print { div.highlight pre { white-space: pre-wrap; } table { font-size: 0.8em; } }
 """
 
 
