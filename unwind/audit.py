@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from .sources import REGISTRY, Source, data_dir, resolve
+from .sources.base import file_sha256
 
 
 def _time_index(df: pd.DataFrame) -> pd.DatetimeIndex | None:
@@ -83,14 +81,6 @@ def flow_agreement(a: pd.DataFrame, b: pd.DataFrame, columns: list[str], tol: fl
                         ).assign(shared_days=len(days), cells_compared=int(cells.size))
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def manifest(sources: dict[str, Source] | None = None) -> pd.DataFrame:
     """Every snapshot file the report reads: path relative to the data directory, bytes, sha256, sources."""
     files: dict[str, list[str]] = {}
@@ -98,7 +88,7 @@ def manifest(sources: dict[str, Source] | None = None) -> pd.DataFrame:
         for t in src.tables:
             files.setdefault(t.relpath, []).append(name)
     root = data_dir()
-    rows = [{"file": rel, "bytes": resolve(rel).stat().st_size, "sha256": sha256(resolve(rel)),
+    rows = [{"file": rel, "bytes": resolve(rel).stat().st_size, "sha256": file_sha256(resolve(rel)),
              "read_by": ", ".join(names)} for rel, names in sorted(files.items())]
     out = pd.DataFrame(rows).set_index("file")
     out.attrs["data_dir"] = str(root)

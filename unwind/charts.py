@@ -89,10 +89,7 @@ def setup(renderer: str | None = None) -> str:
     return name
 
 
-def line(
-    df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: str = "", y_title: str | None = None
-) -> alt.Chart:
-    """A line chart of ``y`` against ``x``, one line per ``color`` value if given."""
+def _xy(df: pd.DataFrame, x: str, y: str, color: str | None, title: str, y_title: str | None) -> alt.Chart:
     enc = {
         "x": alt.X(x, title=None),
         "y": alt.Y(y, title=y_title if y_title is not None else y),
@@ -100,21 +97,21 @@ def line(
     }
     if color:
         enc["color"] = alt.Color(color, title=None)
-    return alt.Chart(df, title=title).mark_line().encode(**enc)
+    return alt.Chart(df, title=title).encode(**enc)
+
+
+def line(
+    df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: str = "", y_title: str | None = None
+) -> alt.Chart:
+    """A line chart of ``y`` against ``x``, one line per ``color`` value if given."""
+    return _xy(df, x, y, color, title, y_title).mark_line()
 
 
 def bar(
     df: pd.DataFrame, x: str, y: str, color: str | None = None, *, title: str = "", y_title: str | None = None
 ) -> alt.Chart:
     """A bar chart of ``y`` by ``x`` (dates or categories), coloured by ``color`` if given."""
-    enc = {
-        "x": alt.X(x, title=None),
-        "y": alt.Y(y, title=y_title if y_title is not None else y),
-        "tooltip": [x, y] + ([color] if color else []),
-    }
-    if color:
-        enc["color"] = alt.Color(color, title=None)
-    return alt.Chart(df, title=title).mark_bar().encode(**enc)
+    return _xy(df, x, y, color, title, y_title).mark_bar()
 
 
 def shade(start: str | pd.Timestamp, end: str | pd.Timestamp, label: str | None = None) -> alt.Chart:

@@ -20,6 +20,8 @@ definition rebuilds it.
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from .sources import binance as bn
 from .sources import coinglass as cg
 from .sources import flows as fl
 from .sources import yahoo as yh
+from .sources.base import file_sha256
 from .sources.bitstamp import bitstamp_btc
 from .sources.cmc import cmc_global
 from .sources.sentiment import fear_greed
@@ -248,14 +251,6 @@ def _build() -> pd.DataFrame:
     return p[list(COLUMNS)].loc[: p.dropna(how="all").index.max()]
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def source_files() -> list[Path]:
     """Every snapshot file the panel reads."""
     return sorted({resolve(t.relpath) for name in SOURCES_READ for t in REGISTRY[name].tables})
@@ -269,7 +264,7 @@ def cache_key() -> str:
         if not f.is_file():
             raise DataError(f, "file not found", expected="every file the panel reads")
         h.update(f.name.encode())
-        h.update(_sha256(f).encode())
+        h.update(file_sha256(f).encode())
     return h.hexdigest()
 
 
@@ -277,13 +272,18 @@ def panel(*, use_cache: bool = True) -> pd.DataFrame:
     """The aligned daily panel (see module docstring); cached by content hash."""
     path = CACHE_DIR / f"panel-{cache_key()[:20]}.parquet"
     if use_cache and path.is_file():
-        return pd.read_parquet(path)
+        try:
+            return pd.read_parquet(path)
+        except OSError:  # removed or replaced by a concurrent process: build it here
+            pass
     p = _build()
     if use_cache:
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        # a private temp file, then an atomic rename: concurrent kernels never read a half-written cache
+        fd, tmp = tempfile.mkstemp(dir=CACHE_DIR, prefix=".panel-", suffix=".tmp")
+        os.close(fd)
         p.to_parquet(tmp)
-        tmp.replace(path)
+        os.replace(tmp, path)
         for old in CACHE_DIR.glob("panel-*.parquet"):
             if old != path:
                 old.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ the line and what was expected -- nothing is dropped silently.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,15 @@ def data_dir() -> Path:
 
 def resolve(relpath: str) -> Path:
     return data_dir() / relpath
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 TimeKind = Literal["date", "epoch_ms", "timestamp"]
