@@ -170,7 +170,8 @@ def parse(page: Path) -> PageParser:
     return parser
 
 
-def dump_dom(page: Path) -> str:
+def dump_dom(page: Path) -> tuple[str, list[str]]:
+    """The rendered DOM of ``page`` and the console messages it logged."""
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
             [
@@ -187,6 +188,8 @@ def dump_dom(page: Path) -> str:
                 "--host-resolver-rules=MAP * ~NOTFOUND",
                 f"--user-data-dir={profile}",
                 "--virtual-time-budget=10000",
+                "--enable-logging=stderr",
+                "--v=0",
                 "--dump-dom",
                 page.as_uri(),
             ],
@@ -195,7 +198,13 @@ def dump_dom(page: Path) -> str:
             timeout=120,
         )
     assert result.returncode == 0, f"{page}: chromium exit {result.returncode}: {result.stderr[-2000:]}"
-    return result.stdout
+    console = [line.split("CONSOLE", 1)[1] for line in result.stderr.splitlines() if ":CONSOLE" in line]
+    return result.stdout, console
+
+
+# Console output that means something is broken: script errors, and vega's warnings (an empty or
+# misnamed field draws nothing). The theme's own info messages are not listed.
+CONSOLE_PROBLEMS = re.compile(r"Uncaught|Error|WARN")
 
 
 def test_charts_render_offline_in_chromium(built_html: Path):
@@ -206,7 +215,9 @@ def test_charts_render_offline_in_chromium(built_html: Path):
     with ThreadPoolExecutor(max_workers=2) as pool:
         doms = dict(zip(pages, pool.map(dump_dom, pages), strict=True))
     problems, n_charts = [], 0
-    for page, dom in doms.items():
+    for page, (dom, console) in doms.items():
+        problems += [f"{page.relative_to(built_html)}: console{msg}" for msg in console
+                     if CONSOLE_PROBLEMS.search(msg)]
         dom = re.sub(r"<script\b.*?</script>", "", dom, flags=re.S)  # altair's loader quotes its errors
         charts = len(re.findall(r'id="altair-viz-[0-9a-f]+"', dom))
         drawn = len(re.findall(r'class="marks"', dom)) + dom.count("<canvas")

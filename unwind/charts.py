@@ -90,9 +90,12 @@ def setup(renderer: str | None = None) -> str:
 
 
 def _xy(df: pd.DataFrame, x: str, y: str, color: str | None, title: str, y_title: str | None) -> alt.Chart:
+    """The shared encoding of :func:`line` and :func:`bar`. Field names must not contain "." (vega-lite
+    reads a dot as a nested field and draws nothing)."""
     enc = {
         "x": alt.X(x, title=None),
-        "y": alt.Y(y, title=y_title if y_title is not None else y),
+        # the default axis title is the field name without its ":Q"-style type
+        "y": alt.Y(y, title=y_title if y_title is not None else y.rsplit(":", 1)[0]),
         "tooltip": [x, y] + ([color] if color else []),
     }
     if color:
