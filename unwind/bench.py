@@ -61,7 +61,7 @@ def floor_time() -> float:
         t = time.perf_counter()
         km, kc = start_new_kernel(kernel_name="python3", cwd=str(nb_path.parent))
         try:
-            reply = kc.execute_interactive(first.source, timeout=300)
+            reply = kc.execute_interactive(first.source, timeout=300, output_hook=lambda msg: None)
             if reply["content"]["status"] != "ok":
                 raise RuntimeError(f"{nb_path.name}: import cell failed")
         finally:
