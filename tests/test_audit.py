@@ -31,3 +31,9 @@ def test_flow_agreement_finds_the_one_cell():
     out = audit.flow_agreement(a, b, ["IBIT", "MSBT"])
     assert len(out) == 1 and out.iloc[0]["column"] == "MSBT" and out.iloc[0]["second"] == 16.3
     assert out["cells_compared"].iloc[0] == 6
+
+
+def test_every_provider_has_its_terms_recorded():
+    terms = audit.provider_terms()
+    assert (terms["terms"] != "not recorded").all(), terms[terms["terms"] == "not recorded"]
+    assert terms["sources"].sum() == len(audit.REGISTRY)

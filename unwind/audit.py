@@ -9,6 +9,33 @@ from .sources import REGISTRY, Source, data_dir, resolve
 from .sources.base import file_sha256
 
 
+#: Terms under which each provider's data are used, as stated in the snapshot's SOURCE.md files. None of
+#: the data is redistributed by this repository: it is read in place or fetched by the reader.
+PROVIDER_TERMS = {
+    "Yahoo Finance": "Yahoo terms of service; archive repositories state no licence",
+    "FRED": "public U.S. government data (Federal Reserve Bank of St. Louis); cite FRED",
+    "Binance": "Binance public market data, API terms; archive repositories state no licence",
+    "Bitstamp": "Kaggle Bitstamp minute data, CC BY-SA 4.0 (archive code GPL-3.0)",
+    "CoinMarketCap": "CoinMarketCap API terms; no redistribution",
+    "Farside": "Farside Investors' terms; attribute Farside; no redistribution",
+    "cryptoetf.today": "no licence stated; transcribed from a public page",
+    "Artemis": "Artemis terms; no licence stated",
+    "alternative.me": "free API; alternative.me asks for attribution",
+    "Coinglass": "Coinglass commercial API terms; no redistribution",
+    "CFTC": "public U.S. government data (CFTC Commitments of Traders)",
+    "Hyperliquid": "Hyperliquid public node fills, as processed by the archive's author; no licence stated",
+}
+
+
+def provider_terms(sources: dict[str, Source] | None = None) -> pd.DataFrame:
+    """One row per provider: its sources and the terms its data are used under."""
+    by = {}
+    for name, src in (sources or REGISTRY).items():
+        by.setdefault(src.provider, []).append(name)
+    return pd.DataFrame([{"provider": p, "sources": len(names), "terms": PROVIDER_TERMS.get(p, "not recorded")}
+                         for p, names in by.items()]).set_index("provider")
+
+
 def _time_index(df: pd.DataFrame) -> pd.DatetimeIndex | None:
     if not isinstance(df.index, pd.DatetimeIndex):
         return None
