@@ -125,3 +125,10 @@ def test_spurious_levels_flags_random_walks():
     out = ef.spurious_levels(d, n_sim=200)
     assert out["sim_share_significant"] > 0.5  # independent random walks look related in most samples
     assert out["diff_r2"] < 0.05
+
+
+def test_var_row_needs_a_signed_interval_to_be_supported():
+    assert ef._var_word(0.001, 0.1, 2.0) == "supported"
+    assert ef._var_word(0.001, -0.2, 2.0) == "partly supported"
+    assert ef._var_word(0.001, -2.0, -0.1) == "contradicted"
+    assert ef._var_word(0.2, 0.1, 2.0) == "not supported"

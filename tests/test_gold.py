@@ -45,12 +45,6 @@ def test_btc_at_us_close_prefers_the_16h_price_and_names_the_clock():
     assert b["clock"].tolist() == [gold.UTC_CLOCK, gold.US_CLOCK, gold.UTC_CLOCK]
 
 
-def test_block_indices_are_contiguous_blocks_inside_the_sample():
-    idx = gold._block_indices(20, 5, 50, np.random.default_rng(0))
-    assert idx.shape == (50, 20) and idx.min() >= 0 and idx.max() <= 19
-    assert (np.diff(idx[:, :5], axis=1) == 1).all()
-
-
 def test_boot_p_two_sided():
     assert gold.boot_p_two_sided(np.ones(999)) == pytest.approx(2 / 1000)
     assert gold.boot_p_two_sided(np.r_[-np.ones(500), np.ones(500)]) == 1.0

@@ -66,3 +66,24 @@ def test_verdict_vocabulary_is_enforced():
     t = stats.verdict_table([stats.Verdict("c", "t", 1.234, 0.1, 2.0, "%", 0.01234, 10, "s", "supported")],
                             chapter="x")
     assert t.loc[0, "p_value"] == 0.012 and t.loc[0, "p_bh"] == 0.012 and t.loc[0, "estimate"] == 1.23
+
+
+def test_block_indices_are_contiguous_blocks_inside_the_sample():
+    idx = stats.block_indices(20, 5, 50, seed=0)
+    assert idx.shape == (50, 20) and idx.min() >= 0 and idx.max() <= 19
+    assert (np.diff(idx[:, :5], axis=1) == 1).all() and (np.diff(idx[:, 5:10], axis=1) == 1).all()
+    assert not (idx == idx[0]).all()  # the samples differ
+
+
+def test_var_lag_sum_matches_the_coefficients_and_covers_the_truth():
+    rng = np.random.default_rng(4)
+    n = 1500
+    a = rng.normal(size=n)
+    b = np.zeros(n)
+    for t in range(2, n):
+        b[t] = 0.3 * a[t - 1] + 0.2 * a[t - 2] + rng.normal(scale=0.5)
+    res = stats.var_granger(pd.DataFrame({"a": a, "b": b}), maxlags=4)
+    est, lo, hi = stats.var_lag_sum(res, "b", "a")
+    params = res.model.params
+    assert est == pytest.approx(sum(params.loc[f"L{k}.a", "b"] for k in range(1, res.lag_order + 1)))
+    assert lo < 0.5 < hi and lo < est < hi

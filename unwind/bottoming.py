@@ -36,6 +36,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats as sps
 from statsmodels.regression.quantile_regression import QuantReg
+from statsmodels.tools.sm_exceptions import IterationLimitWarning
 
 from . import stats
 from .events import AS_OF_WINDOW, FIT_END
@@ -363,7 +364,7 @@ def fit_quantreg(frame: pd.DataFrame, h: int, regressors: list[str], q: float, *
     data = data[known_by(frame, h, end)].dropna()
     X = sm.add_constant(data.drop(columns="y"), has_constant="add")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # IterationLimitWarning on ties; the fit is checked by its objective
+        warnings.simplefilter("ignore", IterationLimitWarning)  # ties in the data; the fit is checked by its objective
         return QuantReg(data["y"], X).fit(q=q, max_iter=5000)
 
 
@@ -377,13 +378,10 @@ def quantreg_block_ci(frame: pd.DataFrame, h: int, regressors: list[str], q: flo
     col = list(X.columns).index(term)
     Xv = X.to_numpy()
     n = len(y)
-    rng = np.random.default_rng(seed)
-    k = int(np.ceil(n / h))
     est = []
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for _ in range(n_boot):
-            idx = np.concatenate([np.arange(s, s + h) for s in rng.integers(0, n - h + 1, size=k)])[:n]
+        warnings.simplefilter("ignore", IterationLimitWarning)  # ties in resampled data; see fit_quantreg
+        for idx in stats.block_indices(n, h, n_boot, seed):
             est.append(QuantReg(y[idx], Xv[idx]).fit(q=q, max_iter=2000).params[col])
     return tuple(np.quantile(est, [0.025, 0.975]))
 
@@ -414,9 +412,7 @@ def exhaustion_wald(frame: pd.DataFrame, h: int, *, end: pd.Timestamp = FIT_END)
     R = np.zeros((len(EXHAUSTION), len(res.params)))
     for i, term in enumerate(EXHAUSTION):
         R[i, list(res.params.index).index(term)] = 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=FutureWarning)
-        w = res.wald_test(R, scalar=True)
+    w = res.wald_test(R, scalar=True)
     return {"h": h, "chi2": float(w.statistic), "df": len(EXHAUSTION), "p_value": float(w.pvalue), "n": int(res.nobs)}
 
 

@@ -18,7 +18,6 @@ cryptoetf.today after it; the two agree on their overlap (see
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -253,14 +252,8 @@ def spurious_levels(d: pd.DataFrame, *, n_sim: int = 1000, seed: int = 0) -> dic
 def var_tests(d: pd.DataFrame, *, maxlags: int = 10) -> tuple[stats.VarResult, pd.DataFrame]:
     """Stationarity of r_cc and flow % AUM, then a VAR (AIC lag order) with Wald causality both ways."""
     data = d[["r_cc", "flow_pct_aum"]].dropna()
-    with warnings.catch_warnings():
-        # statsmodels 0.15 announces a future change of adfuller's return type (stats.stationarity reads [1])
-        warnings.filterwarnings("ignore", message="adfuller currently returns", category=FutureWarning)
-        st = pd.DataFrame({c: stats.stationarity(data[c]) for c in data.columns}).T
-    with warnings.catch_warnings():
-        # statsmodels warns that a DatetimeIndex without a frequency is used: trading days are irregular by design
-        warnings.filterwarnings("ignore", message=".*frequency.*", category=Warning)
-        res = stats.var_granger(data.reset_index(drop=True), maxlags=maxlags, ic="aic")
+    st = pd.DataFrame({c: stats.stationarity(data[c]) for c in data.columns}).T
+    res = stats.var_granger(data, maxlags=maxlags, ic="aic")
     return res, st
 
 
@@ -294,12 +287,8 @@ def pairs_block_bootstrap_slope(d: pd.DataFrame, y: str, x: str, controls: tuple
     data = d[[y, x, *controls]].dropna().to_numpy()
     n = len(data)
     X = np.column_stack([np.ones(n), data[:, 1:]])
-    rng = np.random.default_rng(seed)
-    k = int(np.ceil(n / block))
-    betas = np.empty(n_boot)
-    for i in range(n_boot):
-        idx = (rng.integers(0, n - block + 1, size=k)[:, None] + np.arange(block)).ravel()[:n]
-        betas[i] = np.linalg.lstsq(X[idx], data[idx, 0], rcond=None)[0][1]
+    betas = np.array([np.linalg.lstsq(X[idx], data[idx, 0], rcond=None)[0][1]
+                      for idx in stats.block_indices(n, block, n_boot, seed)])
     lo, hi = np.quantile(betas, [0.025, 0.975])
     return float(lo), float(hi)
 
@@ -344,11 +333,13 @@ def oos_forecast(d: pd.DataFrame, *, is_end: pd.Timestamp = IS_END, oos_start: p
     gain = (e0 - e1).rename("gain")
     dm = stats.hac_ols(gain, pd.Series(1.0, index=gain.index, name="one"), const=False)
     t = float(dm.tvalues.iloc[0])
+    gain_lo, gain_hi = dm.conf_int().iloc[0]  # OOS R² = mean gain / mean e0, so its interval scales the same
     nz = (f != 0) & (oos[y] != 0)
     hits = int((np.sign(f[nz]) == np.sign(oos[y][nz])).sum())
     n_sign = int(nz.sum())
     return {"beta_is": fit.beta, "beta_is_low": fit.ci_low, "beta_is_high": fit.ci_high, "n_is": fit.n,
             "n_oos": len(oos), "oos_r2": float(1 - e1.sum() / e0.sum()),
+            "oos_r2_low": float(gain_lo / e0.mean()), "oos_r2_high": float(gain_hi / e0.mean()),
             "oos_r2_with_intercept": float(1 - e2.sum() / e0.sum()),
             "dm_t": t, "dm_p": float(sps.norm.sf(t)), "hits": hits, "n_sign": n_sign,
             "hit_rate": hits / n_sign, "hit_p": float(sps.binomtest(hits, n_sign, 0.5, alternative="greater").pvalue),
@@ -430,6 +421,16 @@ def cme_vs_flows(cme: pd.DataFrame, d: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- verdicts
+def _var_word(p: float, lo: float, hi: float, alpha: float = 0.05) -> str:
+    """A VAR row: the Wald test must reject AND the summed lag effect's interval must lie above zero for
+    *supported*; a rejecting test whose net effect could have either sign is *partly supported*."""
+    if p < alpha and lo > 0:
+        return "supported"
+    if p < alpha and hi < 0:
+        return "contradicted"
+    return "partly supported" if p < alpha else "not supported"
+
+
 def _word(p: float, est_sign_ok: bool, alpha: float = 0.05) -> str:
     if not np.isfinite(p):
         return "cannot be checked with this data"
@@ -457,12 +458,6 @@ def analysis(p: pd.DataFrame) -> dict[str, object]:
             "move": move, "move_late": move_late, "var": var, "stationarity": station}
 
 
-def var_sum_of_lags(var: stats.VarResult, caused: str, causing: str) -> float:
-    """Sum of the VAR's lag coefficients of ``causing`` in the equation of ``caused`` (long-run sign)."""
-    params = var.model.params
-    return float(sum(params.loc[f"L{k}.{causing}", caused] for k in range(1, var.lag_order + 1)))
-
-
 def overall_word(p_bh: pd.Series, alpha: float = 0.05) -> str:
     """Several tests of one hypothesis: all reject -> supported, some -> partly supported, none -> not supported."""
     rej = (p_bh < alpha).sum()
@@ -476,7 +471,8 @@ def verdicts(p: pd.DataFrame, a: dict[str, object] | None = None) -> pd.DataFram
                                                                "early_nov", "move", "var"))
     caus = var.causality.set_index(["caused", "causing"])["p_value"]
     var_f2r, var_r2f = caus[("r_cc", "flow_pct_aum")], caus[("flow_pct_aum", "r_cc")]
-    b_f2r, b_r2f = var_sum_of_lags(var, "r_cc", "flow_pct_aum"), var_sum_of_lags(var, "flow_pct_aum", "r_cc")
+    b_f2r, f2r_lo, f2r_hi = stats.var_lag_sum(var, "r_cc", "flow_pct_aum")
+    b_r2f, r2f_lo, r2f_hi = stats.var_lag_sum(var, "flow_pct_aum", "r_cc")
     vsamp = f"in-sample, VAR({var.lag_order}) by AIC, n={var.n}"
     isamp = f"U.S. trading days {a['d'].loc[IS_START:IS_END, ['r_cc', 'flow_bn']].dropna().index.min():%Y-%m-%d}" \
             f"..{IS_END:%Y-%m-%d}"
@@ -497,15 +493,17 @@ def verdicts(p: pd.DataFrame, a: dict[str, object] | None = None) -> pd.DataFram
                       "HAC OLS r(t+1) on flow(t), ctrl r(t)", nxt.beta, nxt.ci_low, nxt.ci_high, "% per $1bn",
                       nxt.p_value, nxt.n, isamp, _word(nxt.p_value, nxt.beta > 0)),
         stats.Verdict("H1: flows drive the price (VAR)", "VAR Wald: flow % AUM -> r_cc; sum of lag coefs",
-                      b_f2r, np.nan, np.nan, "% per 1% of AUM", var_f2r, var.n, vsamp, _word(var_f2r, b_f2r > 0)),
+                      b_f2r, f2r_lo, f2r_hi, "% per 1% of AUM", var_f2r, var.n, vsamp,
+                      _var_word(var_f2r, f2r_lo, f2r_hi)),
         stats.Verdict("H2: flows chase returns (VAR)", "VAR Wald: r_cc -> flow % AUM; sum of lag coefs",
-                      b_r2f, np.nan, np.nan, "% of AUM per 1% return", var_r2f, var.n, vsamp,
-                      _word(var_r2f, b_r2f > 0)),
+                      b_r2f, r2f_lo, r2f_hi, "% of AUM per 1% return", var_r2f, var.n, vsamp,
+                      _var_word(var_r2f, r2f_lo, r2f_hi)),
         stats.Verdict("H2: flows chase returns (r(t) predicts flow(t+1))",
                       "HAC OLS flow(t+1) on r(t), ctrl flow(t)", h2.beta, h2.ci_low, h2.ci_high,
                       "US$ m per 1% return", h2.p_value, h2.n, isamp, _word(h2.p_value, h2.beta > 0)),
         stats.Verdict("H1 out of sample: in-sample slope forecasts r(t+1)",
-                      "OOS R² of beta*flow(t) vs zero; DM test", 100 * oos["oos_r2"], np.nan, np.nan,
+                      "OOS R² of beta*flow(t) vs zero (interval from the DM HAC mean gain); DM test",
+                      100 * oos["oos_r2"], 100 * oos["oos_r2_low"], 100 * oos["oos_r2_high"],
                       "% OOS R²", oos["dm_p"], oos["n_oos"],
                       f"fit ..{IS_END:%Y-%m-%d}; judge {oos['oos_first']:%Y-%m-%d}..{oos['oos_last']:%Y-%m-%d}",
                       oos_word),

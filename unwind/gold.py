@@ -140,13 +140,6 @@ def block_length(n: int) -> int:
     return max(5, int(np.ceil(n ** (1 / 3))))
 
 
-def _block_indices(n: int, block: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    k = int(np.ceil(n / block))
-    starts = rng.integers(0, n - block + 1, size=(n_boot, k))
-    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(n_boot, -1)
-    return idx[:, :n]
-
-
 def _rowwise_corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     xc = x - x.mean(axis=-1, keepdims=True)
     yc = y - y.mean(axis=-1, keepdims=True)
@@ -162,7 +155,7 @@ def boot_corrs(df: pd.DataFrame, x: str, ys: list[str], *, n_boot: int = N_BOOT,
     """
     d = df[[x, *ys]].dropna()
     n = len(d)
-    idx = _block_indices(n, block or block_length(n), n_boot, np.random.default_rng(seed))
+    idx = st.block_indices(n, block or block_length(n), n_boot, seed)
     xv = d[x].to_numpy()[idx]
     return pd.DataFrame({y: _rowwise_corr(xv, d[y].to_numpy()[idx]) for y in ys})
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.regression.quantile_regression import QuantReg
+from statsmodels.tools.sm_exceptions import IterationLimitWarning
 
 from . import stats
 from .events import CRASH
@@ -173,11 +174,7 @@ def predictive(df: pd.DataFrame, *, x: str = "liq_long", lags: int = 3, exclude:
 
 def var_analysis(df: pd.DataFrame, *, maxlags: int = 10, ic: str = "aic") -> stats.VarResult:
     """VAR on (ret, liq_long, liq_short) in that order, lag order by ``ic``, Wald causality both ways."""
-    with warnings.catch_warnings():
-        # statsmodels warns that a DatetimeIndex without a set frequency is ignored: rows are consecutive bars
-        warnings.filterwarnings("ignore", message=".*frequency.*", category=Warning)
-        warnings.filterwarnings("ignore", message=".*date index.*", category=Warning)
-        return stats.var_granger(df[VAR_COLS].dropna().reset_index(drop=True), maxlags=maxlags, ic=ic)
+    return stats.var_granger(df[VAR_COLS].dropna(), maxlags=maxlags, ic=ic)
 
 
 def orth_irf(model, horizon: int) -> pd.DataFrame:
@@ -285,13 +282,8 @@ def hf_chain(df: pd.DataFrame, *, n_boot: int = 500, seed: int = 0, block: int =
 
     ra, rb = fit(d, True)
     a, b = ra.params["ret0"], rb.params["L1"]
-    rng = np.random.default_rng(seed)
-    n = len(d)
-    k = int(np.ceil(n / block))
     prods = []
-    for _ in range(n_boot):
-        starts = rng.integers(0, n - block + 1, size=k)
-        idx = np.concatenate([np.arange(s, s + block) for s in starts])[:n]
+    for idx in stats.block_indices(len(d), block, n_boot, seed):
         ba, bb = fit(d.iloc[idx], False)
         prods.append(ba * bb)
     lo, hi = np.quantile(prods, [0.025, 0.975])
@@ -303,7 +295,7 @@ def hf_chain(df: pd.DataFrame, *, n_boot: int = 500, seed: int = 0, block: int =
         {"step": "b: liq_long(t+1) -> ret(t+2)", "coef": b, "ci_low": cb[0], "ci_high": cb[1],
          "p_value": rb.pvalues["L1"], "n": int(rb.nobs)},
         {"step": "a x b: ret(t) -> ret(t+2) via liq", "coef": a * b, "ci_low": lo, "ci_high": hi,
-         "p_value": max(p_ind, 1 / n_boot), "n": n},
+         "p_value": max(p_ind, 1 / n_boot), "n": len(d)},
     ]).set_index("step")
 
 
@@ -373,7 +365,7 @@ def quantile_effects(df: pd.DataFrame, quantiles: tuple[float, ...] = (0.05, 0.1
     rows = []
     for q in quantiles:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=Warning)  # IterationLimitWarning on near-degenerate fits
+            warnings.simplefilter("ignore", IterationLimitWarning)  # near-degenerate fits in the extreme quantiles
             res = QuantReg(d["ret_next"], X).fit(q=q, max_iter=5000)
         lo, hi = res.conf_int().loc[x]
         rows.append({"quantile": q, "coef": res.params[x], "ci_low": lo, "ci_high": hi,
@@ -417,10 +409,7 @@ def stationarity_table(df: pd.DataFrame, cols: list[str], label: str) -> pd.Data
     """ADF and KPSS p-values for each column (``stats.stationarity``), one row per column."""
     rows = []
     for c in cols:
-        with warnings.catch_warnings():
-            # statsmodels 0.15 announces a future change of adfuller's return type; the p-value is unaffected
-            warnings.filterwarnings("ignore", message="adfuller currently returns", category=FutureWarning)
-            r = stats.stationarity(df[c])
+        r = stats.stationarity(df[c])
         rows.append({"sample": label, "series": c, **r})
     return pd.DataFrame(rows)
 

@@ -105,6 +105,29 @@ def var_granger(data: pd.DataFrame, *, maxlags: int = 10, ic: str = "aic") -> Va
     return VarResult(p, ic, int(res.nobs), pd.DataFrame(rows), res)
 
 
+def var_lag_sum(res: VarResult, caused: str, causing: str, alpha: float = 0.05) -> tuple[float, float, float]:
+    """Sum of the lag coefficients of ``causing`` in the equation of ``caused`` (the long-run sign of the
+    link), with a Wald interval from the VAR's coefficient covariance."""
+    names = [(f"L{k}.{causing}", caused) for k in range(1, res.lag_order + 1)]
+    est = float(sum(res.model.params.loc[r, c] for r, c in names))
+    cov = res.model.cov_params().loc[names, names].to_numpy()
+    se = float(np.sqrt(cov.sum()))
+    q = sps.norm.ppf(1 - alpha / 2)
+    return est, est - q * se, est + q * se
+
+
+def block_indices(n: int, block: int, n_boot: int, seed: int | np.random.Generator = 0) -> np.ndarray:
+    """Row indices for ``n_boot`` moving-block bootstrap samples of length ``n`` (shape ``n_boot x n``).
+
+    Blocks of ``block`` consecutive rows start at uniformly drawn positions and are joined until ``n``
+    rows are reached, so autocorrelation within a block is kept.
+    """
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    k = int(np.ceil(n / block))
+    starts = rng.integers(0, n - block + 1, size=(n_boot, k))
+    return (starts[:, :, None] + np.arange(block)).reshape(n_boot, k * block)[:, :n]
+
+
 def block_bootstrap_mean(x: pd.Series, *, block: int, n_boot: int = 2000, alpha: float = 0.05,
                          seed: int = 0) -> tuple[float, float]:
     """Moving-block bootstrap interval for the mean of a (possibly overlapping, autocorrelated) series."""
@@ -112,11 +135,7 @@ def block_bootstrap_mean(x: pd.Series, *, block: int, n_boot: int = 2000, alpha:
     n = len(v)
     if n < 2 * block:
         return (np.nan, np.nan)
-    rng = np.random.default_rng(seed)
-    k = int(np.ceil(n / block))
-    starts = rng.integers(0, n - block + 1, size=(n_boot, k))
-    idx = (starts[:, :, None] + np.arange(block)).reshape(n_boot, k * block)[:, :n]
-    means = v[idx].mean(axis=1)
+    means = v[block_indices(n, block, n_boot, seed)].mean(axis=1)
     return tuple(np.quantile(means, [alpha / 2, 1 - alpha / 2]))
 
 

@@ -7,8 +7,6 @@ p-value that decides a verdict, not chapter by chapter.
 
 from __future__ import annotations
 
-import warnings
-
 import pandas as pd
 
 from . import bottoming, claims, etf_flows, gold, liquidations
@@ -28,9 +26,7 @@ def book_verdicts(p: pd.DataFrame) -> pd.DataFrame:
     """All chapters' verdict rows; ``p_bh_book`` adjusts every non-missing p-value across the whole book."""
     frames = []
     for tag, (notebook, module) in CHAPTERS.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # each chapter shows its own diagnostics on its own page
-            t = module.verdicts(p).copy()
+        t = module.verdicts(p).copy()
         t["chapter"] = tag
         t["notebook"] = notebook
         frames.append(t)
