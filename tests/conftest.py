@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from unwind.sources.base import DEFAULT_DATA, ENV_VAR
+from unwind import config
+from unwind.sources.base import ENV_VAR
 
 
 def real_data() -> Path:
-    return Path(os.environ.get(ENV_VAR) or DEFAULT_DATA)
+    return config.data_root()
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def test_bitstamp_is_shifted_to_the_day_it_closes(p):
 
 
 def test_cache_is_keyed_by_file_content(snapshot, tmp_path, monkeypatch):
-    monkeypatch.setattr(pnl, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setenv("UNWIND_CACHE", str(tmp_path / "cache"))
     first = pnl.cache_key()
     pnl.panel()
     assert len(list((tmp_path / "cache").glob("panel-*.parquet"))) == 1

@@ -34,13 +34,8 @@ def timed(fn) -> float:
 
 def panel_times() -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        old = pnl.CACHE_DIR
-        pnl.CACHE_DIR = Path(tmp)
-        try:
-            cold = timed(pnl.panel)
-            warm = timed(pnl.panel)
-        finally:
-            pnl.CACHE_DIR = old
+        cold = timed(lambda: pnl.panel(cache_dir=Path(tmp)))
+        warm = timed(lambda: pnl.panel(cache_dir=Path(tmp)))
     return cold, warm
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import config
 from .sources import REGISTRY, DataError, resolve
 from .sources import binance as bn
 from .sources import coinglass as cg
@@ -39,7 +40,6 @@ from .sources.cmc import cmc_global
 from .sources.sentiment import fear_greed
 
 START = pd.Timestamp("2017-01-01")
-CACHE_DIR = Path(__file__).resolve().parents[1] / "data" / "cache"
 US_CLOSE_TZ = "America/New_York"
 
 
@@ -268,9 +268,11 @@ def cache_key() -> str:
     return h.hexdigest()
 
 
-def panel(*, use_cache: bool = True) -> pd.DataFrame:
-    """The aligned daily panel (see module docstring); cached by content hash."""
-    path = CACHE_DIR / f"panel-{cache_key()[:20]}.parquet"
+def panel(*, use_cache: bool = True, cache_dir: Path | None = None) -> pd.DataFrame:
+    """The aligned daily panel (see module docstring); cached by content hash in ``cache_dir``
+    (default :func:`unwind.config.cache_dir`)."""
+    cache = Path(cache_dir) if cache_dir is not None else config.cache_dir()
+    path = cache / f"panel-{cache_key()[:20]}.parquet"
     if use_cache and path.is_file():
         try:
             return pd.read_parquet(path)
@@ -278,13 +280,13 @@ def panel(*, use_cache: bool = True) -> pd.DataFrame:
             pass
     p = _build()
     if use_cache:
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        cache.mkdir(parents=True, exist_ok=True)
         # a private temp file, then an atomic rename: concurrent kernels never read a half-written cache
-        fd, tmp = tempfile.mkstemp(dir=CACHE_DIR, prefix=".panel-", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=cache, prefix=".panel-", suffix=".tmp")
         os.close(fd)
         p.to_parquet(tmp)
         os.replace(tmp, path)
-        for old in CACHE_DIR.glob("panel-*.parquet"):
+        for old in cache.glob("panel-*.parquet"):
             if old != path:
                 old.unlink(missing_ok=True)
     return p

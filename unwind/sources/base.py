@@ -9,7 +9,6 @@ the line and what was expected -- nothing is dropped silently.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,9 +18,11 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-ENV_VAR = "UNWIND_DATA"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+from .. import config
+
+ENV_VAR = config.DATA_ENV
+REPO_ROOT = config.REPO_ROOT
+DEFAULT_DATA = config.DEFAULT_DATA
 
 
 class DataError(ValueError):
@@ -53,11 +54,11 @@ class DataError(ValueError):
 
 
 def data_dir() -> Path:
-    """The snapshot root: ``$UNWIND_DATA`` if set, else ``../shared/data``."""
-    env = os.environ.get(ENV_VAR)
-    root = Path(env).expanduser() if env else DEFAULT_DATA
+    """The snapshot root: ``$UNWIND_DATA`` if set (relative paths from the repository root), else
+    ``../shared/data`` (see :mod:`unwind.config`)."""
+    root = config.data_root()
     if not root.is_dir():
-        origin = f"${ENV_VAR}={env}" if env else f"the default {DEFAULT_DATA} (${ENV_VAR} is not set)"
+        origin = config.data_origin()
         raise DataError(
             root,
             f"no market-data directory at {origin}",

@@ -1,0 +1,113 @@
+"""The one home for how verdicts look on the page: badges and the verdict table.
+
+Every verdict table in the book comes from :func:`verdict_table` (styled HTML that wraps on a phone and prints
+well; CSS in ``book/assets/unwind.css``) with a stable text twin, :func:`verdict_text`, for nbval to check.
+Every badge carries ``data-hyp`` (the registry id) and ``data-verdict`` (the word), so a test can check that one
+id shows one word across the whole built book.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+from IPython.display import HTML
+
+SLUG = {"supported": "yes", "partly supported": "partly", "not supported": "no", "contradicted": "contra",
+        "cannot be checked with this data": "cannot"}
+MARK = {"supported": "✓", "partly supported": "◐", "not supported": "✗", "contradicted": "✗✗",
+        "cannot be checked with this data": "?"}
+
+
+def _num(x: float, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
+        return "–"
+    ax = abs(float(x))
+    if ax != 0 and (ax < 10 ** -digits or ax >= 1e6):
+        return f"{x:.{digits}g}".replace("-", "−")
+    return f"{x:,.{digits}f}".replace("-", "−")
+
+
+def _p(x: float) -> str:
+    if x is None or pd.isna(x):
+        return "–"
+    return "< 0.001" if x < 0.001 else f"{x:.3f}"
+
+
+def badge(row: pd.Series | dict) -> str:
+    """One verdict badge: mark + words (never colour alone), the id and the word as data attributes."""
+    word, lab = row["verdict"], row["label"]
+    return (f'<span class="verdict verdict-{SLUG[word]}" data-hyp="{html.escape(str(row["id"]))}" '
+            f'data-verdict="{html.escape(word)}"><span aria-hidden="true">{MARK[word]}</span> '
+            f"{html.escape(lab)}</span>")
+
+
+def interval_text(row: pd.Series | dict) -> str:
+    if row["interval"] == "none":
+        return "–"
+    kind = "" if row["interval"] == "95% CI" else f' <span class="ikind">({html.escape(row["interval"])})</span>'
+    return f"{_num(row['low'])} to {_num(row['high'])}{kind}"
+
+
+def verdict_table(table: pd.DataFrame, ids: list[str] | None = None, *, caption: str = "") -> HTML:
+    """The verdict table for ``ids`` (default: every row), as styled HTML."""
+    t = table if ids is None else table.loc[ids]
+    head = ["", "Hypothesis", "Estimate", "Interval", "p", "p (BH, book)", "n", "Verdict"]
+    rows = []
+    for _, r in t.iterrows():
+        cells = [
+            ("id", f'<span id="{_anchor(r["id"])}">{html.escape(str(r["id"]))}</span>'),
+            ("Hypothesis", html.escape(r["statement"]) + (f'<div class="vreason">{html.escape(r["reason"])}</div>')),
+            ("Estimate", f"{_num(r['estimate'])} <span class=\"unit\">{html.escape(str(r['unit']))}</span>"),
+            ("Interval", interval_text(r)),
+            ("p", _p(r["p"])),
+            ("p (BH, book)", _p(r["p_bh"]) if r["family"] == "substantive" else
+             '<span class="nofam" title="descriptive: not in the multiple-testing family">not in family</span>'),
+            ("n", "–" if pd.isna(r["n"]) else f"{int(r['n']):,}"),
+            ("Verdict", badge(r)),
+        ]
+        rows.append("<tr>" + "".join(f'<td data-label="{h}">{c}</td>' for h, c in cells) + "</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    thead = "<thead><tr>" + "".join(f'<th scope="col">{h}</th>' for h in head) + "</tr></thead>"
+    return HTML(f'<div class="verdict-table-wrap"><table class="verdict-table">{cap}{thead}<tbody>'
+                + "".join(rows) + "</tbody></table></div>")
+
+
+def _anchor(hid: str) -> str:
+    return "v-" + hid.lower().replace(".", "-")
+
+
+def verdict_text(table: pd.DataFrame, ids: list[str] | None = None) -> str:
+    """A stable plain-text twin of :func:`verdict_table` for nbval (rounded; hidden from the page)."""
+    t = table if ids is None else table.loc[ids]
+    cols = ["id", "estimate", "low", "high", "p", "p_bh", "n", "label"]
+    out = t[cols].copy()
+    for c in ("estimate", "low", "high"):
+        out[c] = out[c].astype(float).round(3)
+    for c in ("p", "p_bh"):
+        out[c] = out[c].astype(float).round(4)
+    return out.to_string(index=False)
+
+
+def board(table: pd.DataFrame, ids: list[str], *, links: dict[str, str] | None = None) -> HTML:
+    """A compact verdict board (intro): statement and badge per id, optional link per id."""
+    links = links or {}
+    items = []
+    for i in ids:
+        r = table.loc[i]
+        name = html.escape(r["statement"])
+        if i in links:
+            name = f'<a href="{html.escape(links[i])}">{name}</a>'
+        items.append(f'<tr><th scope="row">{html.escape(i)}</th><td>{name}</td><td>{badge(r)}</td></tr>')
+    return HTML('<div class="verdict-table-wrap"><table class="verdict-board"><tbody>' + "".join(items)
+                + "</tbody></table></div>")
+
+
+def brief(table: pd.DataFrame, ids: list[str], *, title: str = "Verdict in brief") -> HTML:
+    """The box at the top of a chapter: one line per id with its badge and the reason the rule gives."""
+    items = "".join(f"<li>{badge(table.loc[i])} <strong>{html.escape(i)}</strong> "
+                    f"{html.escape(table.loc[i, 'statement'])} "
+                    f'<span class="vreason">— {html.escape(table.loc[i, "reason"])}</span></li>' for i in ids)
+    return HTML(f'<div class="verdict-brief"><p class="verdict-brief-title">{html.escape(title)}</p>'
+                f"<ul>{items}</ul></div>")
