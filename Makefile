@@ -19,7 +19,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO     := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 PDF      := _build/pdf/anatomy-of-an-unwind.pdf
 
-.PHONY: venv browser vendor book test unit nbval buildtest pdf bench data freeze lint clean
+.PHONY: venv browser vendor results book test unit nbval buildtest pdf bench data freeze lint clean
 
 venv: $(STAMP)
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -39,13 +39,17 @@ browser:
 vendor: venv
 	$(PY) -m unwind.vendor
 
-book: venv vendor
+# Every registered hypothesis computed once (cached by the hash of data, code and registry) -> results/
+results: venv
+	$(PY) -m unwind.results
+
+book: venv vendor results
 	$(JB) build . $(JB_FLAGS)
 
 unit: venv
 	$(PY) -m pytest -n 2 -m "not build" tests
 
-nbval: venv
+nbval: venv results
 	$(PY) -m pytest --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  -n 2 --dist loadfile notebooks/
 
@@ -56,7 +60,7 @@ buildtest: venv browser vendor
 test: venv browser vendor
 	$(MAKE) --no-print-directory --keep-going unit nbval buildtest
 
-pdf: venv browser vendor
+pdf: venv browser vendor results
 	UNWIND_CHART_RENDERER=svg $(JB) build . --builder singlehtml $(JB_FLAGS) --path-output _build/pdf-src
 	mkdir -p $(dir $(PDF))
 	@# singlehtml writes the root doc to book/intro.html with links relative to the build root.

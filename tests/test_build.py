@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
@@ -18,39 +17,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from conftest import ROOT, build
 
 from unwind import vendor
 
 pytestmark = pytest.mark.build
 
-ROOT = Path(__file__).resolve().parent.parent
-HTML = ROOT / "_build" / "html"
-JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# Sources whose change makes an existing _build/html stale.
-SOURCES = [
-    "_config.yml",
-    "_toc.yml",
-    "book/*.md",
-    "book/*.bib",
-    "notebooks/*.ipynb",
-    "unwind/**/*.py",
-    "book/_vendor/*.js",
-    "book/_vendor/*.css",
-]
-
-
-def jb_flags() -> list[str]:
-    """The strict build flags, read from the Makefile so tests and ``make book`` cannot drift."""
-    match = re.search(r"^JB_FLAGS\s*:=\s*(.+)$", (ROOT / "Makefile").read_text(), re.M)
-    assert match, "Makefile: no JB_FLAGS := line"
-    return match.group(1).split()
-
-
-def build(book: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(JUPYTER_BOOK), "build", str(book), *jb_flags(), *extra], capture_output=True, text=True, timeout=1200
-    )
 
 
 # --- the build turns red ---------------------------------------------------------------------
@@ -123,20 +96,6 @@ def test_bundle_preseed_matches_altair():
 
 
 # --- the real book, built once per session --------------------------------------------------
-
-
-def newest_source_mtime() -> float:
-    return max(p.stat().st_mtime for pattern in SOURCES for p in ROOT.glob(pattern))
-
-
-@pytest.fixture(scope="session")
-def built_html() -> Path:
-    """``_build/html`` from this tree: reused when newer than every source, else rebuilt."""
-    stamp = HTML / ".buildinfo"
-    if not (stamp.exists() and stamp.stat().st_mtime > newest_source_mtime()):
-        result = build(ROOT)
-        assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
-    return HTML
 
 
 def chapter_pages(html: Path) -> list[Path]:

@@ -63,7 +63,7 @@ def estimates(p: pd.DataFrame | None = None) -> dict[str, study.Estimate]:
     p = panel() if p is None else p
     out: dict[str, study.Estimate] = {}
     for m in _modules():
-        for k, e in m.estimates(p).items():
+        for k, e in m.estimates(p).items():  # every chapter module exposes estimates(panel)
             if k in out:
                 raise KeyError(f"hypothesis {k} estimated twice ({m.__name__})")
             out[k] = e
