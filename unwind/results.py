@@ -152,7 +152,35 @@ def glue(table: pd.DataFrame, ids: list[str]) -> None:
                 _glue(f"{k}_{name}", int(v) if col == "n" else float(v), display=False)
 
 
-def main() -> int:
+EXPECTED = config.STUDY_DIR / "expected.csv"
+EXPECTED_READINGS = config.STUDY_DIR / "expected_readings.csv"
+EXPECTED_COLUMNS = ["id", "verdict", "label", "estimate", "low", "high", "interval", "p", "p_bh", "n"]
+
+
+def readings_frame(ests: dict[str, study.Estimate]) -> pd.DataFrame:
+    """Every measured value of every claim reading on every as-of date (the ledger's numbers), long form."""
+    rows = [{"id": k, "reading": r, "date": d, "value": v}
+            for k, e in ests.items() for r, vals in e.readings.items() for d, v in sorted(vals.items())]
+    return pd.DataFrame(rows, columns=["id", "reading", "date", "value"])
+
+
+def write_expected() -> None:
+    """Write the committed expected tables from the current results (review the diff before committing)."""
+    table, ests = load(), load_estimates()
+    table[EXPECTED_COLUMNS].to_csv(EXPECTED, index=False, float_format="%.10g")
+    readings_frame(ests).to_csv(EXPECTED_READINGS, index=False, float_format="%.10g")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--write-expected"]:
+        write_expected()
+        print(f"wrote {EXPECTED} and {EXPECTED_READINGS}: review the diff; a change of finding is committed with it",
+              file=sys.stderr)
+        return 0
+    if argv:
+        print("usage: python -m unwind.results [--write-expected]", file=sys.stderr)
+        return 2
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the results step is as strict as the build
         table = load()
