@@ -64,10 +64,11 @@ pdf: venv browser vendor results
 	UNWIND_CHART_RENDERER=svg $(JB) build . --builder singlehtml $(JB_FLAGS) --path-output _build/pdf-src
 	mkdir -p $(dir $(PDF))
 	@# singlehtml writes the root doc to book/intro.html with links relative to the build root.
-	cp _build/pdf-src/_build/singlehtml/book/intro.html _build/pdf-src/_build/singlehtml/print.html
+	$(PY) -m unwind.pdf _build/pdf-src/_build/singlehtml/book/intro.html _build/pdf-src/_build/singlehtml/print.html
 	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-background-networking \
 	  --disable-component-update --no-first-run --disable-sync --user-data-dir=$$(mktemp -d) \
-	  --host-resolver-rules='MAP * ~NOTFOUND' --virtual-time-budget=10000 --no-pdf-header-footer --print-to-pdf=$(PDF) \
+	  --host-resolver-rules='MAP * ~NOTFOUND' --virtual-time-budget=10000 --no-pdf-header-footer \
+	  --generate-pdf-document-outline --print-to-pdf=$(PDF) \
 	  file://$(CURDIR)/_build/pdf-src/_build/singlehtml/print.html
 	@echo "wrote $(PDF)"
 
