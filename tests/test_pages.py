@@ -95,3 +95,19 @@ def test_nothing_wider_than_the_window(built_html: Path, width: int):
     wide = {str(p.relative_to(built_html)): px for p in pages(built_html)
             if (px := pc.measure_overflow(p, width)) > 1}
     assert not wide, f"horizontal overflow at {width}px: {wide}"
+
+
+def test_no_code_shown_inline():
+    """Every code cell is folded (hide-input) or removed (remove-input / remove-cell): the page shows the
+    argument and its outputs; the code is one click away and absent from the PDF."""
+    import json
+
+    from conftest import ROOT
+
+    allowed = {"hide-input", "remove-input", "remove-cell", "hide-cell"}
+    bare = []
+    for nb in sorted([*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("book/*.ipynb")]):
+        for i, cell in enumerate(json.loads(nb.read_text())["cells"]):
+            if cell["cell_type"] == "code" and not allowed & set(cell.get("metadata", {}).get("tags", [])):
+                bare.append(f"{nb.name} cell {i}: {''.join(cell['source']).splitlines()[0][:60]!r}")
+    assert not bare, "code cells shown inline:\n" + "\n".join(bare)
