@@ -70,6 +70,16 @@ def test_failing_cell_turns_build_red(mini_book: Path):
     assert "injected failure 7f3a" in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("source, marker", [
+    ('import sys; sys.stderr.write("injected stderr 9b2c\\n")', "9b2c"),
+    ('import warnings; warnings.warn("injected warning 4e1d")', "4e1d"),
+])
+def test_stderr_and_warnings_turn_build_red(mini_book: Path, source: str, marker: str):
+    (mini_book / "chapter.ipynb").write_text(code_notebook(source))
+    result = build(mini_book)
+    assert result.returncode != 0, f"a cell writing {marker} to stderr built green"
+
+
 def test_broken_cross_reference_turns_build_red(mini_book: Path):
     (mini_book / "chapter.ipynb").write_text(code_notebook("x = 1"))
     (mini_book / "intro.md").write_text("# Intro\n\nSee {ref}`no-such-label-5c1d`.\n")

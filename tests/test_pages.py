@@ -111,3 +111,15 @@ def test_no_code_shown_inline():
             if cell["cell_type"] == "code" and not allowed & set(cell.get("metadata", {}).get("tags", [])):
                 bare.append(f"{nb.name} cell {i}: {''.join(cell['source']).splitlines()[0][:60]!r}")
     assert not bare, "code cells shown inline:\n" + "\n".join(bare)
+
+
+def test_no_cell_is_allowed_to_fail():
+    """A cell tagged raises-exception (or skip-execution) would let a failing or unrun cell build green."""
+    import json
+
+    from conftest import ROOT
+
+    tagged = [f"{nb.name} cell {i}" for nb in sorted([*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("book/*.ipynb")])
+              for i, cell in enumerate(json.loads(nb.read_text())["cells"])
+              if {"raises-exception", "skip-execution"} & set(cell.get("metadata", {}).get("tags", []))]
+    assert not tagged, tagged
