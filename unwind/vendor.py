@@ -23,6 +23,8 @@ import sys
 import tarfile
 from pathlib import Path
 
+import platformdirs
+
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR_DIR = ROOT / "book" / "_vendor"
 VEGA_BUNDLE = VENDOR_DIR / "unwind-vega.js"
@@ -33,7 +35,7 @@ MATHJAX_VERSION = "3.2.2"
 MATHJAX_SHA256 = "1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09"
 # Only what tex-mml-chtml.js needs at run time (fonts, lazy TeX extensions, menu, a11y).
 MATHJAX_KEEP = ("es5/tex-mml-chtml.js", "es5/output/chtml/", "es5/input/tex/extensions/", "es5/ui/", "es5/a11y/")
-CACHE_DIR = Path.home() / ".cache" / "unwind"
+CACHE_DIR = Path(platformdirs.user_cache_dir("unwind"))  # downloaded tarballs, outside the repository
 
 PRESEED_MARK = "// unwind: VEGA_DEBUG preseed"
 
