@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from unwind import bottoming as b
+from unwind import study
+from unwind.study.rules import SUPPORTED, Context, signed_test
 
 
 def _daily(values, start="2024-01-01") -> pd.Series:
@@ -109,4 +111,80 @@ def test_signal_forward_test_finds_a_planted_effect():
     assert t.diff == pytest.approx(fwd[sig == 1].mean() - fwd[sig == 0].mean())
     assert t.hac_p < 0.01 and t.boot_low > 0
     assert t.n_episodes_nonoverlap == 5
-    assert b._h1_word(t) == "supported"
+    # as an Estimate: HAC CI, bootstrap and episode checks; the registered rule supports it on its raw p
+    e = b._signal_estimate(t, what="planted", sample="synthetic")
+    assert (e.value, e.low, e.high, e.p) == (t.diff, t.hac_low, t.hac_high, t.hac_p)
+    assert e.checks == {b.CHECK_BOOT: True, b.CHECK_EPISODES: True}
+    h = study.load()["BOTTOM.H1.30d"]
+    assert signed_test(h, e, Context(p_adjusted=e.p)).word == SUPPORTED
+
+
+def test_failed_bootstrap_check_is_named_in_the_reason():
+    """The first edition's "partly supported" (HAC significant, bootstrap not) is now not supported, with a reason."""
+    t = b.SignalTest("sig", 30, 500, 20, 4, 5.0, 1.0, 4.0, 1.0, 7.0, 0.01, 30, np.nan, np.nan, 4, 2.0, 0.2, 0.75)
+    e = b._signal_estimate(t, what="x", sample="y")
+    assert e.checks[b.CHECK_BOOT] is False  # no bootstrap interval: the check fails, it is not skipped
+    d = signed_test(study.load()["BOTTOM.H2.180d"], e, Context(p_adjusted=0.01))
+    assert d.word == "not supported" and b.CHECK_BOOT in d.reason
+
+
+def test_h3_count_reads_any_day_and_unobserved_as_not_fired():
+    window = pd.date_range("2025-11-14", periods=3, freq="D")
+    frame = pd.DataFrame({"fear_le_10": [0, 1, 0], "oi_exhausted": [1, np.nan, np.nan],
+                          "funding_negative": [0, np.nan, np.nan], "liq_spike": [np.nan] * 3,
+                          "deep_drawdown": [0, 0, 1]}, index=window, dtype=float)
+    e = b.h3_count(frame, window)
+    assert e.value == 3 and e.interval == "none" and np.isnan(e.p)
+    assert e.unit == "signals of 5"
+    assert "at most 1 on any one day" in e.method
+    assert set(e.readings) == set(b.H3_SIGNALS)
+    assert e.readings["fear_le_10"] == {"2025-11-14": 0.0, "2025-11-15": 1.0, "2025-11-16": 0.0}
+
+
+# --- the chapter's estimates against its registry ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chapter_estimates():
+    from unwind.panel import panel
+
+    return b.estimates(panel())
+
+
+def _registered() -> dict[str, study.Hypothesis]:
+    return {k: h for k, h in study.load().items() if h.source.endswith("05_bottoming.yaml")}
+
+
+def test_estimates_cover_exactly_the_registered_ids(chapter_estimates):
+    hyps = _registered()
+    estimated = {k for k, h in hyps.items() if h.rule != "composite"}
+    assert set(chapter_estimates) == estimated
+    assert estimated == {f"BOTTOM.H{i}.{h}d" for i in (1, 2) for h in b.HORIZONS} | {"BOTTOM.H3"}
+    assert {"BOTTOM.H1", "BOTTOM.H2"} == {k for k, h in hyps.items() if h.rule == "composite"}
+    assert not any(k.startswith("C") for k in chapter_estimates)  # the call is ledger claim C18, not ours
+    assert all(h.chapter == "05_bottoming" for h in hyps.values())
+
+
+def test_estimates_carry_their_checks_intervals_and_signs(chapter_estimates):
+    hyps = _registered()
+    for k, e in chapter_estimates.items():
+        h = hyps[k]
+        if h.rule == "signed_test":
+            assert h.sign == 1 and h.family == "substantive"
+            assert e.interval == "95% CI" and e.low < e.value < e.high
+            assert 0 <= e.p <= 1 and e.unit == "pp (log %)"
+            assert set(h.requires) == set(e.checks) == {b.CHECK_BOOT, b.CHECK_EPISODES}
+        else:
+            assert k == "BOTTOM.H3" and h.rule == "threshold" and h.family == "descriptive"
+            assert e.interval == "none" and np.isnan(e.p) and 0 <= e.value <= len(b.H3_SIGNALS)
+
+
+def test_estimates_decide_without_error(chapter_estimates):
+    hyps = _registered()
+    table = study.decide(hyps, chapter_estimates, study.book())
+    assert list(table.index) == list(hyps)
+    assert table["verdict"].isin(study.WORDS).all()
+
+
+def test_fit_end_is_the_registry_date():
+    assert b.FIT_END == study.registry.date("fit_end")
+    assert (b.AS_OF_WINDOW == study.book().as_of_window).all()

@@ -1,7 +1,10 @@
 """Bottoming signals and the year after: does extreme fear (plus leverage exhaustion) mark a bottom?
 
 Chapter tag ``bottom``.  Everything a statistic needs arrives as a DataFrame
-(the daily panel); nothing here reads files.
+(the daily panel); nothing here reads data files.  :func:`estimates` returns one
+:class:`~unwind.study.Estimate` per hypothesis registered in
+``study/05_bottoming.yaml``; the verdict words come from the study's rules, never
+from this module.
 
 Conventions
 -----------
@@ -10,7 +13,8 @@ Conventions
 * What a *reader* experienced (price change, further drawdown) is the simple
   percentage change of the price, like ``btc_drawdown_pct``.
 * "Known at the article's date": a historical estimate only uses forward
-  returns whose end date is on or before :data:`unwind.events.FIT_END`.
+  returns whose end date is on or before :data:`FIT_END` (``fit_end`` of
+  ``study/book.yaml``).
 * Signals and thresholds are fixed here, before any estimate:
 
   - extreme fear: Fear & Greed <= 10, <= 15, <= 25 on the day;
@@ -39,9 +43,14 @@ from statsmodels.regression.quantile_regression import QuantReg
 from statsmodels.tools.sm_exceptions import IterationLimitWarning
 
 from . import stats
-from .events import AS_OF_WINDOW, FIT_END
+from .study import Estimate
+from .study import registry as design
 
 CHAPTER = "bottom"
+#: out-of-sample split: models are fitted on forward returns realised by this day (``fit_end``, study/book.yaml)
+FIT_END = design.date("fit_end")
+#: every date the article could have been written (study/book.yaml)
+AS_OF_WINDOW = design.book().as_of_window
 HORIZONS = (30, 90, 180)
 FNG_THRESHOLDS = (10, 15, 25)
 EPISODE_GAP_DAYS = 30
@@ -486,72 +495,78 @@ def oos_realised(frame: pd.DataFrame, entry: pd.Timestamp = FIT_END) -> pd.DataF
                          "up": [v > 0 for v in r.values()]}).set_index("h")
 
 
-# --- verdicts --------------------------------------------------------------------------------------
+# --- estimates for the study registry (study/05_bottoming.yaml) ------------------------------------
 
-def _h1_word(t: SignalTest) -> str:
-    hac = t.hac_p < 0.05
-    boot = t.boot_low > 0 or t.boot_high < 0
-    if t.diff > 0 and hac and boot and t.episode_mean_excess > 0:
-        return "supported"
-    if t.diff < 0 and hac and boot:
-        return "contradicted"
-    if t.diff > 0 and (hac or boot):
-        return "partly supported"
-    return "not supported"
+#: the five signals BOTTOM.H3 counts: extreme fear and the four exhaustion signals
+H3_SIGNALS = ("fear_le_10", *EXHAUSTION)
+H3_LABELS = {"fear_le_10": "F&G ≤ 10", "oi_exhausted": "OI exhausted", "funding_negative": "funding < 0",
+             "liq_spike": "liquidation spike", "deep_drawdown": "drawdown ≤ -30%"}
+#: the names of the robustness checks BOTTOM.H1.* and BOTTOM.H2.* require (study/05_bottoming.yaml)
+CHECK_BOOT = "block-bootstrap interval above zero"
+CHECK_EPISODES = "episode mean excess above zero"
 
 
 def _boot_text(t: SignalTest) -> str:
     if np.isnan(t.boot_low):
-        return "bootstrap n/a: sample < 2 blocks"
-    return f"bootstrap {t.boot_low:.1f}..{t.boot_high:.1f}"
+        return "block bootstrap n/a: sample < 2 blocks"
+    return f"block bootstrap {t.boot_low:.1f} to {t.boot_high:.1f}"
 
 
-def verdicts(p: pd.DataFrame) -> pd.DataFrame:
-    """The chapter's verdict table (deterministic; raw and BH-adjusted p-values)."""
+def _signal_estimate(t: SignalTest, *, what: str, sample: str) -> Estimate:
+    """A :class:`SignalTest` as an Estimate: the HAC difference and CI, with the bootstrap and the episode
+    test as named checks (a NaN bootstrap interval fails its check)."""
+    return Estimate(
+        value=t.diff, low=t.hac_low, high=t.hac_high, interval="95% CI", p=t.hac_p, n=t.n_days,
+        unit="pp (log %)", sample=sample,
+        method=(f"{what}; OLS on a dummy, HAC lags={t.hac_lags} ({_boot_text(t)}; {t.n_signal_days} signal days "
+                f"in {t.n_episodes} episodes, {t.n_episodes_nonoverlap} non-overlapping: mean excess "
+                f"{t.episode_mean_excess:.1f} pp, p {t.episode_p:.2f})"),
+        checks={CHECK_BOOT: bool(t.boot_low > 0), CHECK_EPISODES: bool(t.episode_mean_excess > 0)})
+
+
+def h3_count(frame: pd.DataFrame, window: pd.DatetimeIndex = AS_OF_WINDOW) -> Estimate:
+    """BOTTOM.H3: how many of :data:`H3_SIGNALS` fired on some day of ``window`` (never observed = not fired).
+
+    ``readings`` hold each signal per as-of day (1 fired, 0 not, NaN not observed)."""
+    w = frame.reindex(window)
+    fired = {c: float(w[c].max()) for c in H3_SIGNALS}
+    n = int(sum(v == 1 for v in fired.values()))
+    same_day = int((w[list(H3_SIGNALS)] == 1).sum(axis=1).max())
+
+    def state(v: float) -> str:
+        return "not observed" if np.isnan(v) else ("yes" if v == 1 else "no")
+
+    return Estimate(
+        value=float(n), interval="none", n=len(window), unit=f"signals of {len(H3_SIGNALS)}",
+        sample=f"{window[0].date()} to {window[-1].date()}, any day",
+        method="signals firing on any as-of day: " + ", ".join(f"{H3_LABELS[c]} {state(v)}"
+                                                              for c, v in fired.items())
+               + f"; at most {same_day} on any one day",
+        readings={c: {f"{d:%Y-%m-%d}": w.loc[d, c] for d in window} for c in H3_SIGNALS},
+        text=f"{n} of {len(H3_SIGNALS)} fired")
+
+
+def estimates(p: pd.DataFrame) -> dict[str, Estimate]:
+    """One :class:`~unwind.study.Estimate` per hypothesis registered in ``study/05_bottoming.yaml``.
+
+    BOTTOM.H1.<h>d and BOTTOM.H2.<h>d: :func:`signal_forward_test` on returns realised by :data:`FIT_END`;
+    BOTTOM.H3: :func:`h3_count`.  The stories BOTTOM.H1 and BOTTOM.H2 are composites decided from their parts;
+    the article's call ("potential cyclical bottom") is ledger claim C18, estimated by the claims chapter with
+    :func:`is_bottom`.
+    """
     frame = signal_frame(p)
-    rows: list[stats.Verdict] = []
+    out: dict[str, Estimate] = {}
     for h in HORIZONS:
+        last = (FIT_END - pd.Timedelta(days=h)).date()
         t = signal_forward_test(frame, "fear_le_10", h)
-        rows.append(stats.Verdict(
-            claim=f"H1: BTC {h}-day return higher after F&G <= 10",
-            test=(f"mean fwd log return, F&G<=10 days minus other days; HAC lags={h} "
-                  f"({_boot_text(t)}; {t.n_episodes} episodes, "
-                  f"episode mean excess {t.episode_mean_excess:.1f})"),
-            estimate=t.diff, ci_low=t.hac_low, ci_high=t.hac_high, unit="pp (log %)", p_value=t.hac_p,
-            n=t.n_days, sample=f"2018-02-01..{(FIT_END - pd.Timedelta(days=h)).date()} (entry days)",
-            verdict=_h1_word(t)))
+        out[f"BOTTOM.H1.{h}d"] = _signal_estimate(
+            t, what=f"mean {h}-day forward log return, F&G ≤ 10 days minus other days",
+            sample=f"2018-02-01 to {last} (entry days)")
     for h in HORIZONS:
+        last = (FIT_END - pd.Timedelta(days=h)).date()
         t = signal_forward_test(frame, "exhausted_2plus", h, mask=frame["fear_le_25"] == 1)
-        rows.append(stats.Verdict(
-            claim=f"H2: leverage exhaustion adds to fear, {h}-day return",
-            test=(f"F&G<=25 days: >=2 of 4 exhaustion signals minus fewer; HAC lags={h} "
-                  f"({_boot_text(t)}; {t.n_episodes} episodes)"),
-            estimate=t.diff, ci_low=t.hac_low, ci_high=t.hac_high, unit="pp (log %)", p_value=t.hac_p,
-            n=t.n_days, sample=f"F&G<=25 days with all signals, ..{(FIT_END - pd.Timedelta(days=h)).date()}",
-            verdict=_h1_word(t)))
-    ws = window_signals(frame)
-    fired = ws["fired"].reindex(["fear_le_10", *EXHAUSTION])
-    n_fired = int((fired == 1).sum())
-    rows.append(stats.Verdict(
-        claim="H3: the bottoming signals fired in mid-November 2025",
-        test=("signals firing on any day 2025-11-14..21 of: F&G<=10, OI exhausted, funding<0, "
-              "liquidation spike, drawdown<=-30% (" + ", ".join(f"{k}={'NA' if pd.isna(v) else int(v)}"
-                                                             for k, v in fired.items()) + ")"),
-        estimate=float(n_fired), ci_low=np.nan, ci_high=np.nan, unit="signals of 5", p_value=np.nan,
-        n=len(AS_OF_WINDOW), sample="2025-11-14..2025-11-21", verdict="partly supported"
-        if 0 < n_fired < len(fired) else ("supported" if n_fired == len(fired) else "not supported")))
-    o = outcome(frame["close"], FIT_END, window_days=180)
-    fc = oos_forecast(frame, p)
-    bottom = is_bottom(o)
-    rows.append(stats.Verdict(
-        claim="Call: 'potential cyclical bottom' (out of sample)",
-        test=(f"buy at {FIT_END.date()} close ${o['entry_usd']:,.0f}: lowest close within 180 days vs entry; "
-              f"bottom if > {BOTTOM_MAX_FURTHER_DD_PCT:.0f}% and 180-day change > 0 "
-              f"(180d change {o['chg_180d_pct']:.1f}%; model B had predicted a 180d median log return of "
-              f"{fc.loc[180, 'q50_B']:.1f}%, 10-90% band {fc.loc[180, 'q10_B']:.1f}..{fc.loc[180, 'q90_B']:.1f}); "
-              "one episode: no sampling interval or p-value"),
-        estimate=o["max_dd_pct"], ci_low=np.nan, ci_high=np.nan,
-        unit="% further drawdown", p_value=np.nan, n=1,
-        sample=f"{FIT_END.date()}..{(FIT_END + pd.Timedelta(days=180)).date()}",
-        verdict="supported" if bottom else "contradicted"))
-    return stats.verdict_table(rows, chapter=CHAPTER)
+        out[f"BOTTOM.H2.{h}d"] = _signal_estimate(
+            t, what=f"F&G ≤ 25 days: mean {h}-day forward log return with ≥ 2 of 4 exhaustion signals minus fewer",
+            sample=f"F&G ≤ 25 days with all four signals observed, to {last} (entry days)")
+    out["BOTTOM.H3"] = h3_count(frame)
+    return out
