@@ -1,4 +1,5 @@
-"""Unit tests for the claims ledger: hand-computed small cases, and every quote is in the article."""
+"""The claims ledger: the registry entries, the estimates on every as-of date, a few values computed independently
+from the loaders, the date-sensitivity flag, and the pure measurement functions on hand-computed cases."""
 
 from __future__ import annotations
 
@@ -9,23 +10,42 @@ import pandas as pd
 import pytest
 
 from unwind import claims as cl
-from unwind.stats import VERDICTS
+from unwind.study import Estimate, engine, registry, rules
+
+IDS = [f"C{i}" for i in range(1, 19)]
+COMPOSITES = {"C12": ("GOLD.H1", "GOLD.H2.corr"), "C14": ("ETF.H1", "LIQ.loop")}
 
 
-# ---------------------------------------------------------------- the claims file and the article
-def test_claims_file_has_the_required_fields_and_ids():
+# ---------------------------------------------------------------- the registry and the article
+def test_registry_ids_rules_and_families():
     claims = cl.load_claims()
-    ids = [c["id"] for c in claims]
-    assert ids == [f"c{i}" for i in range(1, 19)]
-    assert set(ids) == set(cl.MEASURES)
-    for c in claims:
-        assert c["tolerance"]["kind"] in {"relative", "absolute", "at_least", "none"}, c["id"]
-        assert c["tolerance"]["text"], c["id"]
-        assert c["measure"]["definition"] and c["measure"]["formula"], c["id"]
+    assert list(claims) == IDS
+    for k, h in claims.items():
+        assert h.chapter == "01_claims", k
+        assert "text" in h.raw["claimed"] and "further" in h.raw, k
+        if k in COMPOSITES:
+            assert (h.rule, h.family, h.components) == ("composite", "summary", COMPOSITES[k])
+        else:
+            assert (h.rule, h.family) == ("tolerance", "descriptive"), k
+            assert h.readings and all(r.text for r in h.readings.values()), k
+    assert cl.owned(claims) == [k for k in IDS if k not in COMPOSITES]
+    # one tolerance each where the ledger is the one home of a number the chapters show
+    assert len(claims["C13"].readings) == 1
+    assert next(iter(claims["C13"].readings.values())).value == 3.0
+    c4 = claims["C4"].readings["early-November redemptions"]
+    assert (c4.kind, c4.value, c4.target) == ("relative", 0.10, -1.2)
+    c18 = claims["C18"]
+    assert c18.contradicted_if_false and [r.kind for r in c18.readings.values()] == ["true"]
+
+
+def test_composite_components_are_registered_book_wide():
+    hyps = registry.load()
+    for k, parts in COMPOSITES.items():
+        assert all(c in hyps for c in parts), k
 
 
 def test_every_quote_is_in_the_article():
-    article = cl.article_path().read_text(encoding="utf-8")  # ../shared/article or $UNWIND_ARTICLE
+    article = cl.article_path().read_text(encoding="utf-8")
     assert cl.quotes_missing(cl.load_claims(), article) == []
 
 
@@ -36,13 +56,143 @@ def test_quotes_missing_detects_an_altered_quote():
 
 
 def test_duplicate_ids_are_refused(tmp_path):
-    c = {"id": "c1", "short": "s", "quote": "q", "claimed": {}, "measure": {}, "tolerance": {}, "chapter": None}
-    f = tmp_path / "claims.yaml"
     import yaml
 
-    f.write_text(yaml.safe_dump({"claims": [c, c]}))
-    with pytest.raises(ValueError, match="appears twice"):
+    entry = {"id": "C1", "chapter": "01_claims", "statement": "s", "estimand": "e", "data": "d", "sample": "s",
+             "rule": "tolerance", "family": "descriptive", "written": "before",
+             "readings": {"r": {"target": 1.0, "tolerance": {"kind": "absolute", "value": 1.0}}}}
+    f = tmp_path / "01_claims.yaml"
+    f.write_text(yaml.safe_dump({"hypotheses": [entry, entry]}))
+    with pytest.raises(registry.RegistryError, match="appears twice"):
         cl.load_claims(f)
+
+
+# ---------------------------------------------------------------- the estimates on real data
+@pytest.fixture(scope="module")
+def panel():
+    from unwind.panel import panel as build
+
+    return build()
+
+
+@pytest.fixture(scope="module")
+def measured(panel):
+    return cl.measure_all(panel)
+
+
+@pytest.fixture(scope="module")
+def ests(measured):
+    claims = cl.load_claims()
+    return {k: measured[k].estimate for k in cl.owned(claims)}
+
+
+def test_estimates_cover_every_owned_id_and_every_as_of_date(measured, ests):
+    claims = cl.load_claims()
+    assert set(measured) == set(IDS)
+    assert set(ests) == set(cl.owned(claims))
+    assert all(measured[k].estimate is None for k in COMPOSITES)
+    days = [f"{d:%Y-%m-%d}" for d in registry.book().as_of_window]
+    primary = f"{registry.book().primary_date:%Y-%m-%d}"
+    for k, e in ests.items():
+        assert isinstance(e, Estimate), k
+        assert list(e.readings) == list(claims[k].readings), k
+        for name, vals in e.readings.items():
+            assert sorted(vals) == days, (k, name)
+        if e.missing:
+            assert e.interval == "none" and math.isnan(e.value), k
+        else:
+            first = next(iter(e.readings.values()))
+            assert e.value == first[primary], k
+            assert e.interval == "range over as-of dates", k
+            assert e.low == pytest.approx(min(first.values())) and e.high == pytest.approx(max(first.values())), k
+        assert e.text, k
+
+
+def test_claims_the_snapshot_cannot_measure_say_what_is_missing(ests):
+    assert "all-venue liquidation total" in ests["C6"].missing
+    assert "all-venue daily liquidation totals" in ests["C8"].missing
+    assert [k for k, e in ests.items() if e.missing] == ["C6", "C8"]
+
+
+def test_c2_drawdown_from_the_binance_high_and_close(ests):
+    from unwind.sources import binance
+
+    spot = binance.binance_daily("BTCUSDT", "spot")
+    day = pd.Timestamp("2025-11-16")
+    ath = spot.loc[:day, "high_usdt"].max()
+    want = 100 * (spot.loc[day, "close_usdt"] / ath - 1)
+    assert ests["C2"].readings["drop of 30 %"]["2025-11-16"] == pytest.approx(want)
+    assert ests["C2"].readings["all-time high of 126,000"]["2025-11-16"] == pytest.approx(ath)
+    assert ests["C2"].value == pytest.approx(want)
+
+
+def test_c10_fear_and_greed_on_the_primary_date(panel, ests):
+    assert panel.loc["2025-11-16", "fng_value"] == 10
+    assert ests["C10"].readings["F&G at 10"]["2025-11-16"] == 10.0
+    assert ests["C10"].readings["February 2025 low at 10"]["2025-11-16"] == panel.loc["2025-02", "fng_value"].min()
+
+
+def test_c11_and_c13_from_the_panel(panel, ests):
+    btc, gold = panel["btc_close_usd"], panel["gold_close_usd"]
+    d = pd.Timestamp("2025-11-16")
+    yoy = 100 * (btc.loc[d] / btc.loc[d - pd.Timedelta(days=365)] - 1)
+    assert ests["C11"].value == pytest.approx(yoy)
+    g_now = gold.loc[:d].dropna().iloc[-1]                 # Sunday: gold's Friday close
+    gap = 100 * (btc.loc[d] / btc.loc["2025-10-10"] - 1) - 100 * (g_now / gold.loc["2025-10-10"] - 1)
+    assert ests["C13"].value == pytest.approx(gap)
+
+
+def test_c4_uses_the_named_windows(panel, ests):
+    f = panel["etf_btc_flow_usd_m"]
+    (e0, e1), (l0, l1) = registry.window("early_november"), registry.window("late_october")
+    r = ests["C4"].readings
+    assert r["early-November redemptions"]["2025-11-16"] == pytest.approx(f.loc[e0:e1].sum() / 1e3)
+    assert r["late-October outflows"]["2025-11-16"] == pytest.approx(f.loc[l0:l1].sum() / 1e3)
+
+
+def test_date_sensitive_claim_gets_the_dagger(ests):
+    """C16 holds on the primary date (11-16) but not on 11-21: supported, flagged with a dagger."""
+    claims = cl.load_claims()
+    hyps = {k: claims[k] for k in ests}
+    t = engine.decide(hyps, ests, registry.book())
+    e = ests["C16"].readings["change since 10/06"]
+    reading = claims["C16"].readings["change since 10/06"]
+    assert abs(e["2025-11-16"] - reading.target) <= reading.value
+    assert abs(e["2025-11-21"] - reading.target) > reading.value
+    assert t.loc["C16", "verdict"] == rules.SUPPORTED and t.loc["C16", "date_sensitive"]
+    assert t.loc["C16", "label"] == "supported †"
+    assert not t.loc["C4", "date_sensitive"]          # flows over windows that end before the as-of dates
+
+
+def test_date_sensitivity_on_a_synthetic_estimate():
+    h = cl.load_claims()["C15"]
+    days = [f"{d:%Y-%m-%d}" for d in registry.book().as_of_window]
+    vals = {d: -8.5 for d in days} | {"2025-11-21": -13.0}
+    d = rules.tolerance(h, Estimate(readings={"year-to-date change": vals}),
+                        rules.Context(primary_date=registry.book().primary_date,
+                                      as_of_window=registry.book().as_of_window))
+    assert d.word == rules.SUPPORTED and d.date_sensitive and "11-21" in d.reason
+    assert engine.label(d.word, d.date_sensitive) == "supported †"
+
+
+def test_ledger_frame_reads_the_verdict_table():
+    claims = cl.load_claims()
+    rows = []
+    for k, h in claims.items():
+        comp = h.rule == "composite"
+        est = np.nan if comp else 1.0 if k == "C18" else -25.3
+        rows.append({"id": k, "estimate": est, "low": np.nan if comp else -32.5,
+                     "high": np.nan if comp else -24.2, "unit": "%", "verdict": "not supported",
+                     "label": "not supported †"})
+    table = pd.DataFrame(rows).set_index("id", drop=False)
+    lf = cl.ledger_frame(table, claims=claims)
+    assert list(lf["id"]) == IDS
+    assert list(lf.columns[:3]) == ["id", "claim", "claimed"]
+    assert set(lf["verdict"]) == {"not supported †"}
+    row = lf.set_index("id").loc["C15"]
+    assert row["measured 2025-11-16"] == "-25.3 %" and row["range 11-14…11-21"] == "-32.5 to -24.2 %"
+    assert lf.set_index("id").loc["C12", "measured 2025-11-16"] == "decided by GOLD.H1, GOLD.H2.corr"
+    assert lf.set_index("id").loc["C18", "measured 2025-11-16"] == "yes"   # a yes/no reading
 
 
 # ---------------------------------------------------------------- measurement functions
@@ -63,10 +213,8 @@ def test_change_over_days_uses_the_exact_dates():
 def test_pct_change_over_the_as_of_window():
     idx = pd.date_range("2025-11-14", "2025-11-21", freq="D")
     px = pd.Series([100, 95, 90, 85, 80, 75, 70, 65], index=idx, dtype=float)
-    out = [cl.pct_change(100.0, px[d]) for d in idx]
-    assert out == pytest.approx([0, -5, -10, -15, -20, -25, -30, -35])
-    holds = pd.Series([cl.within_tolerance(v, -30.0, {"kind": "absolute", "value": 3.0}) for v in out], index=idx)
-    assert cl.dates_text(idx[holds]) == "11-20"
+    assert [cl.pct_change(100.0, px[d]) for d in idx] == pytest.approx([0, -5, -10, -15, -20, -25, -30, -35])
+    assert cl.dates_text(idx[[6]]) == "11-20" and cl.dates_text([]) == "none"
 
 
 def test_value_on_or_before_skips_weekends():
@@ -115,47 +263,7 @@ def test_daily_sum_complete_drops_partial_days():
     assert list(out.index) == [pd.Timestamp("2025-11-13")] and out.iloc[0] == pytest.approx(18.0)
 
 
-def test_tolerances():
-    rel = {"kind": "relative", "value": 0.10}
-    assert cl.within_tolerance(1.0, 1.1, rel) and not cl.within_tolerance(0.98, 1.1, rel)
-    assert cl.tolerance_width(1.1, rel) == pytest.approx(0.11)
-    assert cl.within_tolerance(20_550, 20_000, {"kind": "at_least", "value": 19_000})
-    assert not cl.within_tolerance(np.nan, 1.0, rel)
-    with pytest.raises(ValueError):
-        cl.within_tolerance(1.0, 1.0, {"kind": "none", "value": None})
-
-
-def test_window_verdict_rule():
-    idx = pd.date_range("2025-11-14", periods=3)
-    yes, no = pd.Series([True] * 3, index=idx), pd.Series([False] * 3, index=idx)
-    some = pd.Series([False, True, False], index=idx)
-    assert cl.window_verdict(yes, pd.Series([0.0] * 3), 3.0) == "supported"
-    assert cl.window_verdict(some, pd.Series([4.0, 0.0, 4.0]), 3.0) == "partly supported"
-    assert cl.window_verdict(no, pd.Series([4.0, 12.0, 5.0]), 3.0) == "not supported"
-    assert cl.window_verdict(no, pd.Series([10.0, 12.0, 15.0]), 3.0) == "contradicted"
-
-
 def test_range_text():
     assert cl.range_text(pd.Series([-24.2, -32.54, np.nan]), ".1f", "%") == "-32.5 to -24.2 %"
     assert cl.range_text(pd.Series([1.21, 1.2099]), ".2f", "US$ bn") == "1.21 US$ bn"
     assert cl.range_text(pd.Series([np.nan]), ".1f") == "n/a"
-
-
-def test_ledger_on_synthetic_results():
-    idx = pd.date_range("2025-11-14", periods=2)
-    w = pd.DataFrame({"measured": [1.0, 2.0], "holds": [True, False]}, index=idx)
-    res = {"c1": cl.ClaimResult("c1", w, "1 to 2 x", "partly supported", "x")}
-    claims = [{"id": "c1", "short": "s", "claimed": {"text": "1.1 x"}, "chapter": "02_liquidations"}]
-    t = cl.ledger(res, claims)
-    assert t.loc[0, "holds on"] == "11-14" and t.loc[0, "verdict"] == "partly supported"
-    assert t.loc[0, "evidence"] == "01_claims (C1); 02_liquidations"
-    w_all = w.assign(holds=True)
-    assert cl.ClaimResult("c1", w_all, "", "supported", "x").holds_on == "all dates"
-    assert cl.ClaimResult("c1", w, "", "cannot be checked with this data", "x").holds_on == "n/a"
-    counts = cl.verdict_counts(t)
-    assert counts["partly supported"] == 1 and set(counts) == set(VERDICTS)
-    rows = cl.verdict_rows(res, claims)
-    assert rows[0].estimate == 1.5 and rows[0].ci_low == 1.0 and rows[0].ci_high == 2.0
-    assert math.isnan(rows[0].p_value)
-    with pytest.raises(ValueError):
-        cl.ClaimResult("c2", w, "", "true", "x")
