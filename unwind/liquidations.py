@@ -27,6 +27,7 @@ from statsmodels.tools.sm_exceptions import IterationLimitWarning
 
 from . import stats
 from .events import CRASH
+from .study import Estimate
 
 VAR_COLS = ["ret", "liq_long", "liq_short"]  # Cholesky ordering used for every impulse response
 
@@ -175,6 +176,34 @@ def predictive(df: pd.DataFrame, *, x: str = "liq_long", lags: int = 3, exclude:
 def var_analysis(df: pd.DataFrame, *, maxlags: int = 10, ic: str = "aic") -> stats.VarResult:
     """VAR on (ret, liq_long, liq_short) in that order, lag order by ``ic``, Wald causality both ways."""
     return stats.var_granger(df[VAR_COLS].dropna(), maxlags=maxlags, ic=ic)
+
+
+def granger_table(res: stats.VarResult, alpha: float = 0.05) -> pd.DataFrame:
+    """The VAR's Wald causality tests with the sign of each link: the summed lag coefficients and their 95 % CI.
+
+    A Wald rejection says only that the lags matter; ``lag_sum`` (sum over lags of the coefficients of
+    ``causing`` in the equation of ``caused``, :func:`unwind.stats.var_lag_sum`) says in which direction on net.
+    ``net_sign`` is +1 / -1 when the interval lies wholly above / below zero, else 0.
+    """
+    out = res.causality.copy()
+    sums = [stats.var_lag_sum(res, r.caused, r.causing, alpha) for r in out.itertuples()]
+    out["lag_sum"] = [s[0] for s in sums]
+    out["lag_sum_low"] = [s[1] for s in sums]
+    out["lag_sum_high"] = [s[2] for s in sums]
+    out["net_sign"] = np.where(out["lag_sum_low"] > 0, 1, np.where(out["lag_sum_high"] < 0, -1, 0))
+    return out
+
+
+def granger_link(res: stats.VarResult, caused: str, causing: str) -> pd.Series:
+    """One row of :func:`granger_table`: Wald p of ``causing`` -> ``caused`` with the summed lags and their CI."""
+    t = granger_table(res).set_index(["caused", "causing"])
+    return t.loc[(caused, causing)]
+
+
+def var_confirms(res: stats.VarResult, caused: str, causing: str, sign: int, alpha: float = 0.05) -> bool:
+    """The VAR check of a signed predictive claim: Wald p < ``alpha``, summed-lag CI wholly on ``sign``'s side."""
+    r = granger_link(res, caused, causing)
+    return bool(r["p_value"] < alpha and r["net_sign"] == sign)
 
 
 def orth_irf(model, horizon: int) -> pd.DataFrame:
@@ -466,21 +495,9 @@ def oi_drop_rank(daily_oi_bob: pd.Series, oi_4h: pd.Series, day: pd.Timestamp = 
     return out
 
 
-# --- verdicts --------------------------------------------------------------------------------------------------------
-def _verdict(sign_ok: bool, p_raw: float, p_bh: float, robust: bool = True) -> str:
-    """Pre-set rule: right sign and BH p < 0.05 (and robust) -> supported; right sign, raw p < 0.05 -> partly;
-    wrong sign with BH p < 0.05 -> contradicted; else not supported."""
-    if sign_ok and p_bh < 0.05 and robust:
-        return "supported"
-    if sign_ok and p_raw < 0.05:
-        return "partly supported"
-    if not sign_ok and p_bh < 0.05:
-        return "contradicted"
-    return "not supported"
-
-
+# --- estimates for the registered hypotheses (study/02_liquidations.yaml) ------------------------------------------
 def evidence(p: pd.DataFrame, *, n_draws: int = 1000) -> dict:
-    """Every estimate the verdicts rest on (deterministic; ~5 s)."""
+    """Every estimate the registered hypotheses rest on (deterministic; a few seconds)."""
     d = daily_frame(p).loc["2020-12-23":"2025-11-13"]
     h4 = load_4h("btc")
     from .sources import coinglass as cg
@@ -491,6 +508,7 @@ def evidence(p: pd.DataFrame, *, n_draws: int = 1000) -> dict:
     dollar = dollar_effect(h4)
     dollar_ex = dollar_effect(h4, exclude=crash_bars(h4.index))
     h2_4h_log = predictive(h4)
+    v_d = var_analysis(d)
     v4 = var_analysis(h4)
     amp = amplification(v4.model, 6, n_draws=n_draws)
     wald4 = v4.causality.set_index(["caused", "causing"]).loc[("ret", "liq_long"), "p_value"]
@@ -498,75 +516,81 @@ def evidence(p: pd.DataFrame, *, n_draws: int = 1000) -> dict:
     h3_4h = leverage_interaction(h4).loc["liq_x_state"]
     oi = oi_drop_rank(cg.bob_btc_daily()["oi_all_venues_usd"], cg.oi_all_venues_4h()["oi_all_venues_close_usd"])
     return {"daily": d, "h4": h4, "h1_long": h1l, "h1_short": h1s, "h2_daily": h2_daily, "h2s_daily": h2s_daily,
-            "dollar": dollar, "dollar_ex": dollar_ex, "h2_4h_log": h2_4h_log, "var4": v4, "amp": amp,
+            "dollar": dollar, "dollar_ex": dollar_ex, "h2_4h_log": h2_4h_log, "var_d": v_d, "var4": v4, "amp": amp,
             "wald4": float(wald4), "h3": h3, "h3_4h": h3_4h, "oi_rank": oi}
 
 
-def verdict_rows(ev: dict) -> list[stats.Verdict]:
-    """The chapter's verdict rows from :func:`evidence`, verdict words by the pre-set rule in :func:`_verdict`."""
-    d_n, h_n = int(ev["h1_long"]["n"]), int(ev["dollar"]["n"])
-    oi = ev["oi_rank"].iloc[1]  # ranked against the long daily pull: the stricter comparison
-    spec = [
-        ("H1: down moves raise long liquidations",
-         "HAC OLS, log(1+$m) long liq on |down move|, daily", ev["h1_long"], "log pts per 1% drop", d_n,
-         "BTC daily 2020-12-23..2025-11-13, Binance-only", 1),
-        ("H1 mirror: up moves raise short liquidations",
-         "HAC OLS, log(1+$m) short liq on up move, daily", ev["h1_short"], "log pts per 1% rise", d_n,
-         "BTC daily 2020-12-23..2025-11-13, Binance-only", 1),
-        ("H2: long liquidations predict further falls (daily)",
-         "HAC OLS ret(t+1) on log long liq(t), ctrl ret(t..t-2), short liq", ev["h2_daily"],
-         "% next-day return per log pt", d_n, "BTC daily 2020-12-23..2025-11-13, Binance-only", -1),
-        ("H2: long liquidations predict further falls (4h)",
-         "HAC OLS ret(t+1) on long liq(t) in $100m, ctrl ret(t), ret(t-1), short liq", ev["dollar"],
-         "% next 4h return per $100m", h_n, "BTC 4h 2024-11-13..2025-11-14, Binance-only", -1),
-        ("H2 mirror: short liquidations predict further rises (daily)",
-         "HAC OLS ret(t+1) on log short liq(t), ctrl ret(t..t-2), long liq", ev["h2s_daily"],
-         "% next-day return per log pt", d_n, "BTC daily 2020-12-23..2025-11-13, Binance-only", 1),
-        ("H3: loop stronger when leverage is high (daily)",
-         "HAC OLS ret(t+1) on long liq x OI/price z(t-1)", ev["h3"], "% per log pt per 1 sd of leverage",
-         int(ev["h3"]["n"]), "BTC daily 2020-12..2025-09-08, Binance-only liq, all-venue OI", -1),
-    ]
-    raw = []
-    for claim, test, r, unit, _n, sample, sign in spec:
-        raw.append((claim, test, float(r["coef"]), float(r["ci_low"]), float(r["ci_high"]), unit,
-                    float(r["p_value"]), int(r["n"]), sample, np.sign(r["coef"]) == sign))
+def _span(idx: pd.Index) -> str:
+    return f"{idx.min():%Y-%m-%d} .. {idx.max():%Y-%m-%d}"
+
+
+def _ci(r: pd.Series, **kw) -> Estimate:
+    """An Estimate from a regression row (coef, ci_low, ci_high, p_value, n)."""
+    return Estimate(value=float(r["coef"]), low=float(r["ci_low"]), high=float(r["ci_high"]), interval="95% CI",
+                    p=float(r["p_value"]), n=int(r["n"]), **kw)
+
+
+def _holds(r: pd.Series, sign: int, alpha: float) -> bool:
+    """A robustness variant holds: p < ``alpha`` with the registered sign."""
+    return bool(r["p_value"] < alpha and np.sign(r["coef"]) == sign)
+
+
+def estimates_from(ev: dict, alpha: float = 0.05) -> dict[str, Estimate]:
+    """One :class:`~unwind.study.Estimate` per registered id of the chapter, from :func:`evidence` (no verdicts)."""
+    d, h4, v_d, v4 = ev["daily"], ev["h4"], ev["var_d"], ev["var4"]
+    day_s = f"BTC daily {_span(d.dropna(subset=['ret', 'liq_long']).index)}, Binance-only liquidations"
+    h4_s = f"BTC 4h {_span(h4.index.tz_convert(None))}, Binance-only liquidations, Binance spot returns"
+    out: dict[str, Estimate] = {}
+    out["LIQ.H1.long"] = _ci(ev["h1_long"], unit="log pts per 1% fall", sample=day_s,
+                             method=f"HAC OLS (lags {int(ev['h1_long']['hac_lags'])}) of log(1+US$ m) long "
+                                    "liquidations on the down move, up move and one own lag")
+    out["LIQ.H1.short"] = _ci(ev["h1_short"], unit="log pts per 1% rise", sample=day_s,
+                              method=f"HAC OLS (lags {int(ev['h1_short']['hac_lags'])}) of log(1+US$ m) short "
+                                     "liquidations on the up move, down move and one own lag")
+    out["LIQ.H2.daily"] = _ci(ev["h2_daily"], unit="% next-day return per log pt", sample=day_s,
+                              method="HAC OLS ret(t+1) on log long liq(t), ctrl ret(t..t-2), short liq(t)",
+                              checks={"VAR confirms": var_confirms(v_d, "ret", "liq_long", -1, alpha)})
+    out["LIQ.H2.4h"] = _ci(ev["dollar"], unit="% next 4h return per US$ 100 m", sample=h4_s,
+                           method="HAC OLS ret(t+1) on long liq(t) in US$ 100 m, ctrl ret(t), ret(t-1), short liq(t)",
+                           checks={"holds without 10/10": _holds(ev["dollar_ex"], -1, alpha),
+                                   "holds in logs": _holds(ev["h2_4h_log"], -1, alpha),
+                                   "VAR confirms": var_confirms(v4, "ret", "liq_long", -1, alpha)})
+    out["LIQ.H2s.daily"] = _ci(ev["h2s_daily"], unit="% next-day return per log pt", sample=day_s,
+                               method="HAC OLS ret(t+1) on log short liq(t), ctrl ret(t..t-2), long liq(t)",
+                               checks={"VAR confirms": var_confirms(v_d, "ret", "liq_short", 1, alpha)})
+    h3 = ev["h3"]
+    out["LIQ.H3.daily"] = _ci(h3, unit="% per log pt per 1 sd of leverage",
+                              sample=f"BTC daily {_span(d.dropna(subset=['lev_z', 'liq_long', 'ret']).index)}, "
+                                     "Binance-only liquidations, all-venue OI",
+                              method="HAC OLS ret(t+1) on long liq x leverage z(t-1), ctrl liq, state, ret(t..t-1)",
+                              checks={"same sign at 4h": bool(ev["h3_4h"]["coef"] < 0)})
+    fb = granger_link(v_d, "liq_long", "ret")
+    out["LIQ.H4.feedback"] = Estimate(
+        value=float(fb["lag_sum"]), low=float(fb["lag_sum_low"]), high=float(fb["lag_sum_high"]), interval="95% CI",
+        p=float(fb["p_value"]), n=v_d.n, unit="log pts of long liq per 1% return, summed over lags", sample=day_s,
+        method=f"VAR({v_d.lag_order}, AIC) of ret, log long, log short liq; summed lags of ret in the long-liq "
+               "equation; Wald p of ret -> long liq")
     amp = ev["amp"]
-    raw.append(("Amplification: a 1% drop grows through liquidations (4h)",
-                "VAR(ret, long, short) ordering ret first; cum. 24h return with/without liq terms; Wald p",
-                float(amp["ratio"]), float(amp["ratio_low"]), float(amp["ratio_high"]), "ratio total / no-loop",
-                ev["wald4"], int(ev["var4"].n), "BTC 4h 2024-11-13..2025-11-14, Binance-only", amp["ratio"] > 1))
-    raw.append(("10/10: an extreme forced deleveraging (top 1% of days)",
-                "rank of the one-day fall in all-venue OI among all earlier days (empirical p = rank/n)",
-                float(oi["fall_pct"]), float("nan"), float("nan"),
-                f"% OI fall; rank {int(oi['rank'])} of {int(oi['n'])}", float(oi["p_value"]), int(oi["n"]),
-                "BTC all-venue OI, daily 2020-02-28..2025-09-08 and 4h pull to 10/10", True))
-    p_raw = pd.Series([r[6] for r in raw])
-    p_bh = stats.bh_adjust(p_raw)
-    robust = [True] * len(raw)
-    # the 4h dollar effect must survive dropping 10/10 and show in logs (not only in the largest bars)
-    robust[3] = bool(ev["dollar_ex"]["p_value"] < 0.05 and ev["h2_4h_log"]["p_value"] < 0.05)
-    robust[5] = bool(ev["h3_4h"]["coef"] < 0)  # H3 needs the same sign in the 4h sample
-    rows = []
-    for i, r in enumerate(raw):
-        verdict = _verdict(bool(r[9]), r[6], float(p_bh[i]), robust[i])
-        if i == 7:  # event row: the rank alone decides (top 1 % of earlier days)
-            verdict = "supported" if r[6] <= 0.01 else ("partly supported" if r[6] <= 0.05 else "not supported")
-        rows.append(stats.Verdict(claim=r[0], test=r[1], estimate=r[2], ci_low=r[3], ci_high=r[4], unit=r[5],
-                                  p_value=r[6], n=r[7], sample=r[8], verdict=verdict))
-    return rows
+    out["LIQ.amp.4h"] = Estimate(
+        value=float(amp["ratio"]) - 1, low=float(amp["ratio_low"]) - 1, high=float(amp["ratio_high"]) - 1,
+        interval="95% CI", p=ev["wald4"], n=v4.n, unit="amplification ratio - 1, 24h", sample=h4_s,
+        method=f"VAR({v4.lag_order}) ordering ret, long, short; cum. 24h response to a -1% shock with / without the "
+               "liquidation terms; interval of coefficient draws; Wald p of long liq -> ret",
+        text=f"ratio {amp['ratio']:.2f} ({amp['ratio_low']:.2f} to {amp['ratio_high']:.2f})")
+    oi = ev["oi_rank"].iloc[1]  # ranked against the long daily pull: the stricter comparison
+    out["LIQ.oct10"] = Estimate(
+        value=float(oi["p_value"]), n=int(oi["n"]), unit="empirical rank p (rank / n)",
+        sample="all-venue BTC OI, daily pull 2020-02-28 .. 2025-09-08, 10/10 from the 4h pull",
+        method="rank of the one-day fall in all-venue OI among itself and every earlier day",
+        text=f"OI fell {oi['fall_pct']:.1f}% on 10/10, rank {int(oi['rank'])} of {int(oi['n'])}")
+    return out
 
 
-def loop_verdict(rows: list[stats.Verdict]) -> str:
-    """One word for the whole mechanism: H1 and H2 both needed; H2 at one frequency only -> partly."""
-    v = {r.claim: r.verdict for r in rows}
-    h1 = v["H1: down moves raise long liquidations"] == "supported"
-    h2 = [v["H2: long liquidations predict further falls (daily)"],
-          v["H2: long liquidations predict further falls (4h)"]]
-    if h1 and all(x == "supported" for x in h2):
-        return "supported"
-    if h1 and any(x in ("supported", "partly supported") for x in h2):
-        return "partly supported"
-    return "not supported" if h1 else "not supported"
+def estimates(p: pd.DataFrame) -> dict[str, Estimate]:
+    """The chapter's registered hypotheses (``study/02_liquidations.yaml``), one Estimate each."""
+    from .study import registry
+
+    return estimates_from(evidence(p), registry.book().alpha)
 
 
 def robustness(p: pd.DataFrame, ev: dict, coins: pd.DataFrame) -> pd.DataFrame:
@@ -605,8 +629,3 @@ def robustness(p: pd.DataFrame, ev: dict, coins: pd.DataFrame) -> pd.DataFrame:
         var_analysis(h1, maxlags=24).model, 24, n_draws=300)
     amp = pd.DataFrame(amps).T[["ratio", "ratio_low", "ratio_high"]]
     return out.merge(amp, left_on="variant", right_index=True, how="left")
-
-
-def verdicts(p: pd.DataFrame) -> pd.DataFrame:
-    """The chapter's verdict table (raw and BH-adjusted p within the chapter)."""
-    return stats.verdict_table(verdict_rows(evidence(p)), chapter="liq")
