@@ -8,7 +8,9 @@ recorded frame, and :func:`no_network` makes any socket connection fail.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import socket
 import subprocess
@@ -20,6 +22,7 @@ import pytest
 import responses
 import yfinance
 
+from unwind import config
 from unwind.fetch import JOBS, Ctx, provenance_table, run_job
 from unwind.fetch import binance as fb
 from unwind.fetch import bitstamp as fbs
@@ -30,8 +33,8 @@ from unwind.fetch import farside as ffs
 from unwind.fetch import feargreed as ffg
 from unwind.fetch import fred as ffred
 from unwind.fetch.__main__ import main
+from unwind.fetch.common import provenance_path
 from unwind.sources import REGISTRY
-from unwind.sources.base import ENV_VAR
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = Path(__file__).resolve().parent / "fixtures" / "fetch"
@@ -56,6 +59,11 @@ def http():
         yield mock
 
 
+# Yahoo symbol -> factor that brings the recorded prices (~645) into the range the loader accepts for it
+YAHOO_SCALE = {"^NDX": 32.0, "^VIX": 0.03125, "TLT": 0.125, "^TNX": 0.0078125, "DX-Y.NYB": 0.15625,
+               "CL=F": 0.125, "BTC-USD": 128.0, "ETH-USD": 4.0}
+
+
 @pytest.fixture
 def fake_yahoo(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """``yfinance.download`` returning the recorded frame; records the symbols asked for."""
@@ -64,7 +72,12 @@ def fake_yahoo(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     def download(symbol, start=None, **kwargs):
         asked.append(symbol)
-        return frame[frame.index >= pd.Timestamp(start)].copy()
+        df = frame[frame.index >= pd.Timestamp(start)].copy()
+        if symbol not in ("BTC-USD", "ETH-USD"):
+            df = df[df.index.day_of_week < 5]  # New York markets: sessions on weekdays only
+        prices = ["Open", "High", "Low", "Close"]
+        df[prices] = df[prices] * YAHOO_SCALE.get(symbol, 1.0)  # powers of two: exact in binary
+        return df
 
     monkeypatch.setattr(yfinance, "download", download)
     return asked
@@ -79,13 +92,17 @@ def ctx(out: Path, now: pd.Timestamp = NOW, **kw) -> Ctx:
     return Ctx(out=out, now=now, sleep=Sleeps(), quiet=True, **kw)
 
 
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def fixture(name: str) -> str:
     return (FIX / name).read_text()
 
 
-def load(out: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> pd.DataFrame:
-    monkeypatch.setenv(ENV_VAR, str(out))
-    return REGISTRY[name].load()
+def load(out: Path, name: str, monkeypatch: pytest.MonkeyPatch | None = None) -> pd.DataFrame:
+    with config.using_data(out):
+        return REGISTRY[name].load()
 
 
 # --- synthetic upstreams for the full run: same formats as the recorded fixtures ------------
@@ -127,7 +144,8 @@ def coinglass_history(request):
 
 def fred_csv(request):
     sid = _qs(request)["id"]
-    return 200, {}, fixture("fred_DGS10.csv").replace("DGS10", sid)
+    text = fixture("fred_DGS10.csv").replace("DGS10", sid)
+    return 200, {}, text.replace(",4.", ",14.") if sid == "VIXCLS" else text  # VIX is at least 5
 
 
 def mock_all(http) -> None:
@@ -255,10 +273,17 @@ def test_since_refetches_from_that_date_and_keeps_older_rows(tmp_path, http):
     path.parent.mkdir(parents=True)
     path.write_text("Date,Value\n1962-01-02,4.06\n2026-08-18,9.99\n")
     http.add(responses.GET, ffred.URL, body=fixture("fred_DGS10.csv"))
-    r = run_job(job, ctx(tmp_path, since=pd.Timestamp("2026-08-18", tz="UTC")))
-    assert r.status == "updated"
+    since = pd.Timestamp("2026-08-18", tz="UTC")
+    r = run_job(job, ctx(tmp_path, since=since))
     assert "cosd=2026-08-18" in http.calls[0].request.url
+    # 08-18 is stored as 9.99 and now comes as 4.72: a revision, kept at the stored value and reported
+    assert (r.status, r.added, r.revised) == ("revised", 2, 1)
+    assert "Value on 2026-08-18: 9.99 -> 4.72 (-52.8%)" in r.note and "--accept-revisions" in r.note
+    assert path.read_text() == "Date,Value\n1962-01-02,4.06\n2026-08-18,9.99\n2026-08-19,4.71\n2026-08-20,4.70\n"
+    r = run_job(job, ctx(tmp_path, since=since, accept_revisions=True))
+    assert (r.status, r.added, r.revised) == ("revised", 0, 1) and "applied (--accept-revisions)" in r.note
     assert path.read_text() == "Date,Value\n1962-01-02,4.06\n2026-08-18,4.72\n2026-08-19,4.71\n2026-08-20,4.70\n"
+    assert json.loads(provenance_path(path).read_text())["revised_rows"] == 1
 
 
 def test_limited_history_grows_the_snapshot_copy(tmp_path, http, monkeypatch):
@@ -294,7 +319,7 @@ def test_cmc_keeps_one_snapshot_per_market_day(tmp_path, http, monkeypatch):
     later["data"]["quote"]["USD"]["last_updated"] = "2026-08-22T02:10:00.000Z"  # same market day 08-21
     later["data"]["quote"]["USD"]["total_market_cap"] = 2.8e12
     http.replace(responses.GET, fcmc.URL, json=later)
-    r = run_job(job, ctx(tmp_path, NOW + pd.Timedelta(hours=11)))
+    r = run_job(job, ctx(tmp_path, NOW + pd.Timedelta(hours=11, minutes=15)))
     assert (r.status, r.rows, r.added) == ("updated", 1, 0)
     df = load(tmp_path, "cmc_global", monkeypatch)
     assert df["total_mcap_usd"].tolist() == [2.8e12]
@@ -309,6 +334,141 @@ def test_yahoo_drops_the_running_day_by_its_own_clock(tmp_path, fake_yahoo, monk
     assert load(tmp_path, "yahoo_BTC-USD", monkeypatch).index.max() == pd.Timestamp("2026-08-20")
     next_morning = pd.Timestamp("2026-08-22 04:30", tz="UTC")  # 00:30 in New York
     assert run_job(JOBS["yahoo_SPY"], ctx(tmp_path, next_morning)).added == 1
+
+
+# --- revisions, staleness, validation, leftovers --------------------------------------------
+
+
+def fng_with(day: str, value: str, label: str) -> dict:
+    js = json.loads(fixture("fng.json"))
+    rec = next(r for r in js["data"] if f"{pd.Timestamp(int(r['timestamp']), unit='s'):%Y-%m-%d}" == day)
+    rec["value"], rec["value_classification"] = value, label
+    return js
+
+
+def test_a_revised_past_day_is_kept_and_reported_not_updated(tmp_path, http, capsys):
+    """F&G for 2026-08-19 goes back from "30, Fear" to "55, Greed": not installed, reported as a revision."""
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json"))
+    out = tmp_path / "live"
+    assert main(["fear_greed", "--out", str(out), "--no-seed"], now=NOW, sleep=Sleeps()) == 0
+    path = out / JOBS["fear_greed"].parts[0].table.relpath
+    before = path.read_bytes()
+    assert "2026-08-19,30,Fear\n" in before.decode()
+    capsys.readouterr()
+    http.replace(responses.GET, ffg.URL, json=fng_with("2026-08-19", "55", "Greed"))
+    assert main(["fear_greed", "--out", str(out), "--no-seed"], now=NOW, sleep=Sleeps()) == 0
+    printed = capsys.readouterr().out
+    assert path.read_bytes() == before  # never overwritten silently
+    assert "0 updated" in printed and "1 revised" in printed and " updated " not in printed
+    assert "fear_greed: 1 stored row revised upstream, kept at the stored values (--accept-revisions applies them); "\
+           "largest: fng_value on 2026-08-19: 30 -> 55 (+83.3%)" in printed
+    prov = json.loads(provenance_path(path).read_text())
+    assert prov["revised_rows"] == 1 and prov["revisions"] == "kept stored values" and prov["sha256"] == sha(before)
+    # applied only when asked for, and then still reported as a revision
+    assert main(["fear_greed", "--out", str(out), "--no-seed", "--accept-revisions"], now=NOW, sleep=Sleeps()) == 0
+    printed = capsys.readouterr().out
+    assert "2026-08-19,55,Greed\n" in path.read_text() and "0 updated" in printed and "1 revised" in printed
+    assert "applied (--accept-revisions)" in printed
+    # the same values again: nothing left to revise
+    r = run_job(JOBS["fear_greed"], ctx(out))
+    assert (r.status, r.revised) == ("unchanged", 0)
+
+
+def test_a_text_only_revision_is_reported(tmp_path, http):
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json"))
+    run_job(JOBS["fear_greed"], ctx(tmp_path))
+    http.replace(responses.GET, ffg.URL, json=fng_with("2026-08-19", "30", "Neutral"))
+    r = run_job(JOBS["fear_greed"], ctx(tmp_path))
+    assert r.status == "revised" and "fng_classification on 2026-08-19: Fear -> Neutral" in r.note
+
+
+def test_numbers_written_differently_are_not_revisions(tmp_path, http):
+    job = JOBS["fred_DGS10"]
+    path = tmp_path / job.parts[0].table.relpath
+    path.parent.mkdir(parents=True)
+    path.write_text("Date,Value\n2026-08-18,4.720\n")
+    http.add(responses.GET, ffred.URL, body=fixture("fred_DGS10.csv"))
+    r = run_job(job, ctx(tmp_path))
+    assert (r.status, r.revised, r.added) == ("updated", 0, 7)
+    assert "2026-08-18,4.720\n" in path.read_text()  # the stored text stays
+
+
+def test_restated_history_is_applied_where_declared_and_reported(tmp_path, fake_yahoo, monkeypatch):
+    """Yahoo re-bases auto-adjusted prices on a dividend: applied (one adjustment basis), reported."""
+    assert run_job(JOBS["yahoo_SPY"], ctx(tmp_path)).status == "updated"
+    frame = pd.read_csv(FIX / "yahoo_daily.csv", index_col="Date", parse_dates=True)
+    frame = frame[frame.index.day_of_week < 5]
+    frame[["Open", "High", "Low", "Close"]] *= 0.5  # exact in binary
+    monkeypatch.setattr(yfinance, "download", lambda symbol, start=None, **kw: frame.copy())
+    r = run_job(JOBS["yahoo_SPY"], ctx(tmp_path))
+    assert (r.status, r.revised) == ("revised", 5)
+    assert "applied (Yahoo re-bases auto-adjusted history on dividends and splits)" in r.note
+    assert "(-50.0%)" in r.note
+    assert load(tmp_path, "yahoo_SPY")["close_usd"].tolist() == frame["Close"].iloc[:-1].tolist()  # 08-21: open
+
+
+def test_every_source_states_a_staleness_limit():
+    assert all(isinstance(j.stale_after, pd.Timedelta) and j.stale_after > pd.Timedelta(0) for j in JOBS.values())
+
+
+def test_a_frozen_provider_is_reported_stale(tmp_path, http, capsys):
+    """The API keeps answering, but its newest day is 40 days old: "stale", with the age, not "unchanged"."""
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json"))
+    out = tmp_path / "live"
+    assert main(["fear_greed", "--out", str(out), "--no-seed"], now=NOW, sleep=Sleeps()) == 0
+    capsys.readouterr()
+    later = NOW + pd.Timedelta(days=40)
+    assert main(["fear_greed", "--out", str(out), "--no-seed"], now=later, sleep=Sleeps()) == 0
+    printed = capsys.readouterr().out
+    assert "0 unchanged" in printed and "1 stale" in printed
+    assert "fear_greed: newest row 2026-08-21 is 40 days old (limit 3 days)" in printed
+    r = run_job(JOBS["fear_greed"], ctx(out, NOW + pd.Timedelta(days=2)))
+    assert r.status == "unchanged" and r.note == ""  # within the limit
+
+
+def test_validation_does_not_touch_the_environment(tmp_path, http, monkeypatch):
+    """The staged file is read through config.using_data; $UNWIND_DATA is neither read nor rewritten."""
+    from unwind.fetch import common
+
+    assert not hasattr(common, "data_env")
+    monkeypatch.setenv(config.DATA_ENV, str(tmp_path / "elsewhere"))
+    seen = []
+    data_root = config.data_root
+
+    def spy():
+        seen.append((os.environ.get(config.DATA_ENV), data_root()))
+        return seen[-1][1]
+
+    monkeypatch.setattr(config, "data_root", spy)
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json"))
+    assert run_job(JOBS["fear_greed"], ctx(tmp_path / "live")).status == "updated"
+    assert seen and all(env == str(tmp_path / "elsewhere") and root.name.startswith(".validate-")
+                        for env, root in seen)
+    assert os.environ[config.DATA_ENV] == str(tmp_path / "elsewhere")
+
+
+def test_leftovers_of_a_killed_run_are_removed_at_start(tmp_path, http, capsys):
+    out = tmp_path / "live"
+    rel = Path(JOBS["fear_greed"].parts[0].table.relpath)
+    (out / rel).parent.mkdir(parents=True)
+    leftovers = [out / rel.parent / f".{rel.name}.k3j_x9qz.tmp",
+                 out / rel.parent / f".{rel.name}.provenance.json.a1b2c3d4.tmp",
+                 out / "prices" / ".spy.csv.zz00yy11.tmp"]
+    for p in leftovers:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("half a file")
+    scratch = out / ".validate-ab12cd34"
+    (scratch / "sentiment").mkdir(parents=True)
+    (scratch / "sentiment" / "x.csv").symlink_to(leftovers[0])
+    keep = [out / "notes.tmp", out / ".keep", out / rel.parent / "README.md"]
+    for p in keep:
+        p.write_text("mine")
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json"))
+    assert main(["fear_greed", "--out", str(out), "--no-seed"], now=NOW, sleep=Sleeps()) == 0
+    assert "Removed 4 leftover temporary file(s) of an interrupted run" in capsys.readouterr().out
+    assert not any(p.exists() for p in leftovers) and not scratch.exists()
+    assert all(p.read_text() == "mine" for p in keep)
+    assert not [p for p in out.rglob("*") if p not in keep and (p.name.endswith(".tmp") or ".validate-" in str(p))]
 
 
 # --- secrets ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ time going backwards, files the loader rejects, a crash while installing).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,7 @@ import requests
 import responses
 from test_fetch import NOW, Sleeps, ctx, fixture, http, no_network  # noqa: F401  (fixtures)
 
-from unwind.fetch import JOBS, common, run_job
+from unwind.fetch import JOBS, common, provenance_table, run_job
 from unwind.fetch import binance as fb
 from unwind.fetch import cftc as fcftc
 from unwind.fetch import coinglass as fcg
@@ -55,8 +56,8 @@ def installed(tmp_path, http, monkeypatch):  # noqa: F811
     return install
 
 
-def refresh(name: str, out: Path) -> tuple[common.Result, Sleeps]:
-    c = ctx(out)
+def refresh(name: str, out: Path, **kw) -> tuple[common.Result, Sleeps]:
+    c = ctx(out, **kw)
     return run_job(JOBS[name], c), c.sleep
 
 
@@ -98,6 +99,22 @@ def test_429_honours_retry_after_then_succeeds(tmp_path, http):  # noqa: F811
     http.add(responses.GET, ffg.URL, body=fixture("fng.json"))
     r, sleeps = refresh("fear_greed", tmp_path)
     assert r.status == "updated" and sleeps == [7.0]
+
+
+@pytest.mark.parametrize("value", ["soon", "Wed, 99 Foo 2026 99:99:99 GMT", "nan", "inf", "-", "1e400000"])
+def test_malformed_retry_after_falls_back_to_the_normal_backoff(tmp_path, http, value):  # noqa: F811
+    http.add(responses.GET, ffg.URL, status=429, headers={"Retry-After": value}, body="slow down")
+    http.add(responses.GET, ffg.URL, status=503, headers={"Retry-After": value})
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json"))
+    r, sleeps = refresh("fear_greed", tmp_path)
+    assert r.status == "updated" and sleeps == [1.0, 2.0]
+
+
+def test_retry_after_as_an_http_date(tmp_path, http):  # noqa: F811
+    http.add(responses.GET, ffg.URL, status=429, headers={"Retry-After": "Fri, 21 Aug 2020 15:00:00 -0000"})
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json"))
+    r, sleeps = refresh("fear_greed", tmp_path)
+    assert r.status == "updated" and sleeps == [0.0]  # a date already past: retry at once
 
 
 def test_429_forever_fails(tmp_path, http, installed):  # noqa: F811
@@ -225,14 +242,14 @@ def test_repeated_bar_is_rejected(tmp_path, http, installed):  # noqa: F811
 def test_file_the_loader_rejects_is_never_installed(tmp_path, http, installed):  # noqa: F811
     before = installed("fear_greed")
     http.add(responses.GET, ffg.URL, body=fixture("fng.json").replace('"value": "21"', '"value": "150"'))
-    r, _ = refresh("fear_greed", tmp_path)
+    r, _ = refresh("fear_greed", tmp_path, accept_revisions=True)  # a stored day: applied only when accepted
     assert_failed_cleanly(r, before, tmp_path, "loader rejects the new file", "fng_value", "150")
 
 
 def test_fund_columns_that_do_not_add_up_are_rejected(tmp_path, http, installed):  # noqa: F811
     before = installed("farside_btc")
     http.add(responses.GET, ffs.URL["BTC"], body=fixture("farside_btc.html").replace("1,073.9", "2,073.9"))
-    r, _ = refresh("farside_btc", tmp_path)
+    r, _ = refresh("farside_btc", tmp_path, accept_revisions=True)
     assert_failed_cleanly(r, before, tmp_path, "do not add up to Total")
 
 
@@ -244,8 +261,82 @@ def test_crash_while_installing_leaves_the_old_file(tmp_path, http, installed, m
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(common.os, "replace", disk_full)
-    r, _ = refresh("cftc_cme", tmp_path)
-    assert_failed_cleanly(r, before, tmp_path, "No space left on device")
+    r, _ = refresh("cftc_cme", tmp_path, accept_revisions=True)  # the new value would be installed
+    assert_failed_cleanly(r, before, tmp_path, "No space left on device", "nothing was replaced")
+
+
+def failing_sidecar_replace(monkeypatch, *, also_undo: bool = False, which: str = ".provenance.json") -> list:
+    """``os.replace`` fails for a sidecar (and, with ``also_undo``, for the data file being restored)."""
+    replace, moved = os.replace, []
+
+    def flaky(src, dst):
+        dst = str(dst)
+        if dst.endswith(which) or (also_undo and moved and dst in moved):
+            raise OSError(5, "Input/output error")
+        replace(src, dst)
+        moved.append(dst)
+
+    monkeypatch.setattr(common.os, "replace", flaky)
+    return moved
+
+
+def test_sidecar_that_cannot_be_staged_installs_nothing(tmp_path, http, installed, monkeypatch):  # noqa: F811
+    before = installed("fear_greed")
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json").replace('"value": "21"', '"value": "22"'))
+    write_temp = common.write_temp
+
+    def no_sidecar(path, data):
+        if path.name.endswith(".provenance.json"):
+            raise OSError(28, "No space left on device")
+        return write_temp(path, data)
+
+    monkeypatch.setattr(common, "write_temp", no_sidecar)
+    r, _ = refresh("fear_greed", tmp_path, accept_revisions=True)
+    assert_failed_cleanly(r, before, tmp_path, "staging the provenance sidecar failed", "nothing was replaced")
+
+
+def test_sidecar_failure_after_data_moved_rolls_back(tmp_path, http, installed, monkeypatch, capsys):  # noqa: F811
+    before = installed("fear_greed")
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json").replace('"value": "21"', '"value": "22"'))
+    moved = failing_sidecar_replace(monkeypatch)
+    code = main(["fear_greed", "--out", str(tmp_path), "--no-seed", "--accept-revisions"], now=NOW, sleep=Sleeps())
+    printed = capsys.readouterr().out
+    data = tmp_path / JOBS["fear_greed"].parts[0].table.relpath
+    assert moved and moved[0] == str(data)  # the data file had been replaced before the sidecar failed
+    assert code == 1 and files(tmp_path) == before  # and is back, byte for byte, with its own sidecar
+    assert "0 updated" in printed and "0 revised" in printed and "1 failed" in printed
+    assert "Input/output error" in printed and "restored" in printed
+
+
+def test_a_job_installs_all_its_files_or_none(tmp_path, http, monkeypatch):  # noqa: F811
+    """binance_BTCUSDT_spot_1h writes two files: the second sidecar fails, so the first file is undone too."""
+    from test_fetch import binance_klines
+
+    http.add_callback(responses.GET, fb.SPOT, callback=binance_klines)
+    job = JOBS["binance_BTCUSDT_spot_1h"]
+    since = NOW - pd.Timedelta(days=2)  # the same bars for both files (the loader compares their overlap)
+    assert run_job(job, ctx(tmp_path, NOW - pd.Timedelta(hours=5), since=since)).status == "updated"
+    before = files(tmp_path)
+    last = Path(job.parts[-1].table.relpath).name + ".provenance.json"
+    moved = failing_sidecar_replace(monkeypatch, which=f"zhuxice/{last}")
+    r = run_job(job, ctx(tmp_path, since=since))
+    first, second = (str(tmp_path / part.table.relpath) for part in job.parts)
+    # data 1, sidecar 1, data 2 were in place when sidecar 2 failed; then they were restored, last first
+    assert moved == [first, first + ".provenance.json", second, second, first + ".provenance.json", first]
+    assert_failed_cleanly(r, before, tmp_path, "the 3 file(s) already replaced were restored")
+
+
+def test_failed_undo_is_inconsistent_not_failed(tmp_path, http, installed, monkeypatch, capsys):  # noqa: F811
+    installed("fear_greed")
+    http.add(responses.GET, ffg.URL, body=fixture("fng.json").replace('"value": "21"', '"value": "22"'))
+    failing_sidecar_replace(monkeypatch, also_undo=True)
+    code = main(["fear_greed", "--out", str(tmp_path), "--no-seed", "--accept-revisions"], now=NOW, sleep=Sleeps())
+    printed = capsys.readouterr().out
+    rel = JOBS["fear_greed"].parts[0].table.relpath
+    assert code == 1 and "0 failed, 0 revised" in printed and "1 inconsistent" in printed
+    assert f"{rel} changed without a matching provenance sidecar" in printed and "INCONSISTENT (" in printed
+    assert "2026-08-21,22," in (tmp_path / rel).read_text()
+    assert not provenance_table(tmp_path).set_index("file").loc[rel, "sha256_ok"]  # the audit table sees it
 
 
 def test_unreadable_existing_file_is_left_alone(tmp_path, http, installed):  # noqa: F811

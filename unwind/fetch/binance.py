@@ -14,6 +14,9 @@ USDM = "https://fapi.binance.com/fapi/v1/klines"
 FUNDING = "https://fapi.binance.com/fapi/v1/fundingRate"
 LIMIT = 1000
 STEP_MS = {"1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000}
+# Binance trades around the clock: the newest complete bar is at most a bar old; allow for a missed day.
+STALE_AFTER = {"1h": pd.Timedelta(days=2), "4h": pd.Timedelta(days=2), "1d": pd.Timedelta(days=3),
+               "funding": pd.Timedelta(days=2)}
 
 Kline = list
 Layout = tuple[tuple[str, Callable[[Kline], str]], ...]
@@ -116,7 +119,7 @@ def jobs() -> list[Job]:
     out = []
     for (symbol, market), layout in DAILY_LAYOUT.items():
         part = _kline_part(bn.daily_table(symbol, market), market, symbol, "1d", layout, DAILY_START[(symbol, market)])
-        out.append(Job(f"binance_{symbol}_{market}_1d", "binance", (part,)))
+        out.append(Job(f"binance_{symbol}_{market}_1d", "binance", (part,), STALE_AFTER["1d"]))
     for symbol, market, interval in bn.INTRADAY:
         parts = []
         for table in bn.intraday_tables(symbol, market, interval):
@@ -124,6 +127,7 @@ def jobs() -> list[Job]:
             start = INTRADAY_START.get(folder) or INTRADAY_START[f"{folder}/{symbol}"]
             layout = _INTRADAY if folder in ("binance_spot_1h_hawk", "sol_xrp_spot_4h_manisch") else _INTRADAY_QV
             parts.append(_kline_part(table, market, symbol, interval, layout, start))
-        out.append(Job(f"binance_{symbol}_{market}_{interval}", "binance", tuple(parts)))
-    out.append(Job("binance_funding", "binance", (Part(bn.funding_table(), funding, "2025-01-01"),)))
+        out.append(Job(f"binance_{symbol}_{market}_{interval}", "binance", tuple(parts), STALE_AFTER[interval]))
+    out.append(Job("binance_funding", "binance", (Part(bn.funding_table(), funding, "2025-01-01"),),
+                   STALE_AFTER["funding"]))
     return out

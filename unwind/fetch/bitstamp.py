@@ -16,6 +16,7 @@ from .common import Ctx, Job, Part, drift, get_json, progress
 URL = "https://www.bitstamp.net/api/v2/ohlc/btcusd/"
 LIMIT = 1000
 DAY = 86_400
+STALE_AFTER = pd.Timedelta(days=3)  # a row per UTC day, every day
 
 
 def price_0000(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
@@ -41,4 +42,4 @@ def price_0000(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
 
 
 def jobs() -> list[Job]:
-    return [Job("bitstamp_btc", "bitstamp", (Part(bitstamp.TABLE, price_0000, "2012-01-01"),))]
+    return [Job("bitstamp_btc", "bitstamp", (Part(bitstamp.TABLE, price_0000, "2012-01-01"),), STALE_AFTER)]

@@ -14,6 +14,8 @@ COLUMNS = ("open_interest_all dealer_positions_long_all dealer_positions_short_a
            "asset_mgr_positions_short lev_money_positions_long lev_money_positions_short other_rept_positions_long "
            "other_rept_positions_short nonrept_positions_long_all nonrept_positions_short_all").split()
 LIMIT = 1000
+# weekly, as of Tuesday, published the Friday after; holidays delay a release by a few days
+STALE_AFTER = pd.Timedelta(days=21)
 
 
 def reports(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
@@ -39,4 +41,4 @@ def reports(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
 
 
 def jobs() -> list[Job]:
-    return [Job("cftc_cme", "cftc", (Part(cftc.TABLE, reports, "2019-12-31", full=True),))]
+    return [Job("cftc_cme", "cftc", (Part(cftc.TABLE, reports, "2019-12-31", full=True),), STALE_AFTER)]

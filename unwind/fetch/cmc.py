@@ -26,6 +26,7 @@ FIELDS = ("active_cryptocurrencies total_cryptocurrencies active_market_pairs ac
           "altcoin_market_cap total_market_cap_yesterday total_volume_24h_yesterday "
           "total_market_cap_yesterday_percentage_change total_volume_24h_yesterday_percentage_change date").split()
 REQUIRED = [c.raw for c in cmc.TABLE.cols] + ["last_updated"]
+STALE_AFTER = pd.Timedelta(days=3)  # a snapshot per refresh; older means the API keeps sending an old one
 
 
 def snapshot(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
@@ -52,5 +53,5 @@ def market_day(t: pd.Series) -> pd.Series:
 
 
 def jobs() -> list[Job]:
-    return [Job("cmc_global", "cmc", (Part(cmc.TABLE, snapshot, "2025-05-08", seed=True,
-                                                     key=market_day),))]
+    return [Job("cmc_global", "cmc", (Part(cmc.TABLE, snapshot, "2025-05-08", seed=True, key=market_day),),
+                STALE_AFTER)]

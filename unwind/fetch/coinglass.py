@@ -23,6 +23,7 @@ STEP_MS = {"1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000}
 LONG, SHORT = "aggregated_long_liquidation_usd", "aggregated_short_liquidation_usd"
 OHLC = ("open", "high", "low", "close")
 BOB = "Binance,OKX,Bybit"
+STALE_AFTER = pd.Timedelta(days=3)  # around-the-clock markets, bars of 1h to 1d
 
 
 def history(ctx: Ctx, path: str, params: dict, start: pd.Timestamp, fields: tuple[str, ...]) -> pd.DataFrame:
@@ -141,7 +142,7 @@ def bob_btc_daily(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
 
 def jobs() -> list[Job]:
     def job(name: str, table, fetch, start: str) -> Job:
-        return Job(name, "coinglass", (Part(table, fetch, start, seed=True),))
+        return Job(name, "coinglass", (Part(table, fetch, start, seed=True),), STALE_AFTER)
 
     daily5 = ("date_utc", "long_usd", "short_usd", "source", "total_usd")
     daily6 = ("date_utc", "long_usd", "short_usd", "hours_covered", "source", "total_usd")

@@ -18,6 +18,7 @@ URL = {"BTC": "https://farside.co.uk/bitcoin-etf-flow-all-data/",
        "ETH": "https://farside.co.uk/ethereum-etf-flow-all-data/"}
 DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%Y-%m-%d")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+STALE_AFTER = pd.Timedelta(days=7)  # US trading days: weekends and holidays (Easter, Christmas) included
 
 
 class _Tables(HTMLParser):
@@ -115,4 +116,4 @@ def _part(asset: str) -> Part:
 
 
 def jobs() -> list[Job]:
-    return [Job(f"farside_{a.lower()}", "farside", (_part(a),)) for a in URL]
+    return [Job(f"farside_{a.lower()}", "farside", (_part(a),), STALE_AFTER) for a in URL]

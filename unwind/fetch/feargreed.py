@@ -8,6 +8,7 @@ from ..sources import sentiment
 from .common import Ctx, FetchError, Job, Part, drift, get_json
 
 URL = "https://api.alternative.me/fng/"
+STALE_AFTER = pd.Timedelta(days=3)  # one value per UTC day, every day
 
 
 def fear_greed(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
@@ -29,4 +30,5 @@ def fear_greed(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
 
 
 def jobs() -> list[Job]:
-    return [Job("fear_greed", "feargreed", (Part(sentiment.TABLE, fear_greed, "2018-02-01", full=True),))]
+    return [Job("fear_greed", "feargreed", (Part(sentiment.TABLE, fear_greed, "2018-02-01", full=True),),
+                STALE_AFTER)]

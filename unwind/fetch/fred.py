@@ -13,6 +13,7 @@ from .common import Ctx, FetchError, Job, Part, get
 URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 DATE_HEADERS = ("observation_date", "DATE")  # current and older FRED layouts
 MISSING = ("", ".")  # FRED's "no observation" (bond-market holidays)
+STALE_AFTER = pd.Timedelta(days=10)  # business days, published a day or two late, holidays
 
 
 def series(ctx: Ctx, sid: str, start: pd.Timestamp) -> pd.DataFrame:
@@ -47,4 +48,4 @@ def jobs() -> list[Job]:
     def part(sid: str) -> Part:
         return Part(yh.fred_table(sid), lambda ctx, start: series(ctx, sid, start), "1950-01-01", full=True)
 
-    return [Job(f"fred_{sid}", "fred", (part(sid),)) for sid in yh.FRED_SERIES]
+    return [Job(f"fred_{sid}", "fred", (part(sid),), STALE_AFTER) for sid in yh.FRED_SERIES]

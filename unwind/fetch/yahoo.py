@@ -19,6 +19,10 @@ from .common import Ctx, FetchError, Job, Part, cell
 YF_SYMBOL = {"DXY": "DX-Y.NYB"}  # the loaders' ticker -> Yahoo's symbol
 UTC_DAY = {"BTC-USD", "ETH-USD"}  # crypto bars are UTC days; the rest close in New York
 COLUMNS = ["Open", "High", "Low", "Close", "Volume"]
+# New York sessions: weekends and holidays (up to four closed days in a row); crypto trades every day
+STALE_AFTER = {"market": pd.Timedelta(days=7), "crypto": pd.Timedelta(days=3)}
+# auto-adjusted prices: every dividend or split re-bases the history before it, so restated rows are applied
+RESTATED = "Yahoo re-bases auto-adjusted history on dividends and splits"
 
 
 class _Keep(logging.Handler):
@@ -67,7 +71,7 @@ def _ohlcv_part(ticker: str) -> Part:
                 zip(df.index, df[COLUMNS].itertuples(index=False), strict=True)]
         return pd.DataFrame(rows, columns=["Date", *COLUMNS], dtype=str)
 
-    return Part(yh.ohlcv_table(ticker), fetch, "1990-01-01", full=True)
+    return Part(yh.ohlcv_table(ticker), fetch, "1990-01-01", full=True, revisions="apply", why=RESTATED)
 
 
 def _close_part(ticker: str) -> Part:
@@ -76,11 +80,15 @@ def _close_part(ticker: str) -> Part:
         return pd.DataFrame({"date": [f"{d:%Y-%m-%d}" for d in df.index],
                              "close": [cell(float(v)) for v in df["Close"]]}, dtype=str)
 
-    return Part(yh.close_table(ticker), fetch, "2023-01-01", full=True)
+    return Part(yh.close_table(ticker), fetch, "2023-01-01", full=True, revisions="apply", why=RESTATED)
+
+
+def _stale_after(ticker: str) -> pd.Timedelta:
+    return STALE_AFTER["crypto" if ticker in UTC_DAY else "market"]
 
 
 def jobs() -> list[Job]:
-    out = [Job(f"yahoo_{t}", "yahoo", (_ohlcv_part(t),)) for t in yh.OHLCV_TICKERS]
-    out += [Job(f"yahoo_close_{t}", "yahoo", (_close_part(t),)) for t in yh.CLOSE_TICKERS
+    out = [Job(f"yahoo_{t}", "yahoo", (_ohlcv_part(t),), _stale_after(t)) for t in yh.OHLCV_TICKERS]
+    out += [Job(f"yahoo_close_{t}", "yahoo", (_close_part(t),), _stale_after(t)) for t in yh.CLOSE_TICKERS
             if f"yahoo_close_{t}" in REGISTRY]
     return out
