@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from unwind import etf_flows as ef
+from unwind import stats, study
 
 
 def _days(n: int, start: str = "2025-01-06") -> pd.DatetimeIndex:
@@ -127,8 +128,115 @@ def test_spurious_levels_flags_random_walks():
     assert out["diff_r2"] < 0.05
 
 
-def test_var_row_needs_a_signed_interval_to_be_supported():
-    assert ef._var_word(0.001, 0.1, 2.0) == "supported"
-    assert ef._var_word(0.001, -0.2, 2.0) == "partly supported"
-    assert ef._var_word(0.001, -2.0, -0.1) == "contradicted"
-    assert ef._var_word(0.2, 0.1, 2.0) == "not supported"
+# --------------------------------------------------------------------------- estimates() for the registry
+FLOW_COLS = ("etf_btc_flow_usd_m", "etf_btc_flow_cetf_usd_m", "etf_ibit_flow_usd_m", "etf_gbtc_flow_usd_m")
+
+
+def _panel(same: float = 3.0, lag: float = 0.8, seed: int = 0) -> pd.DataFrame:
+    """A synthetic panel with the columns :func:`ef.daily_frame` reads: return(t) = same x flow(t) + lag x
+    flow(t-1) (% per US$ 1 bn) + noise, on U.S. business days across the chapter's samples."""
+    rng = np.random.default_rng(seed)
+    idx = pd.bdate_range("2024-01-01", "2026-07-31", name="date")
+    flow = pd.Series(rng.normal(0, 300, len(idx)), index=idx)  # US$ m
+    fb = flow / 1000
+    r = same * fb + lag * fb.shift(1).fillna(0) + rng.normal(0, 2.0, len(idx))
+    price = 60_000 * np.exp(r.cumsum() / 100)
+    p = pd.DataFrame(index=idx)
+    for c in FLOW_COLS:
+        p[c] = flow if c.startswith("etf_btc") else flow / 2
+    p["btc_usclose_usdt"] = price
+    p["btc_binance_close_usdt"] = price
+    p["btc_usclose_return_pct"] = 100 * np.log(price).diff()
+    p["etf_btc_aum_usd"] = pd.Series(50e9, index=idx).where(idx <= "2026-04-14")
+    return p
+
+
+def _flipped(p: pd.DataFrame) -> pd.DataFrame:
+    q = p.copy()
+    for c in FLOW_COLS:
+        q[c] = -q[c]
+    return q
+
+
+def _chapter_ids() -> tuple[set[str], set[str]]:
+    hyps = {k: h for k, h in study.load().items() if h.chapter == "03_etf_flows"}
+    stories = {k for k, h in hyps.items() if h.rule == "composite"}
+    return set(hyps) - stories, stories
+
+
+def test_estimates_cover_exactly_the_registered_ids():
+    estimated, stories = _chapter_ids()
+    e = ef.estimates(_panel())
+    assert set(e) == estimated == set(ef.IDS)
+    assert stories == {"ETF.H1", "ETF.H2"}
+    hyps = study.load()
+    assert set(hyps["ETF.H1"].components) == {"ETF.H1.next", "ETF.H1.var", "ETF.H1.oos"}
+    # every signed (statistical) row carries a 95 % CI around its estimate and a p-value
+    for k in ("ETF.same", "ETF.H1.next", "ETF.H1.var", "ETF.H1.oos", "ETF.H2.next", "ETF.H2.var"):
+        assert e[k].interval == "95% CI" and e[k].low <= e[k].value <= e[k].high and 0 <= e[k].p <= 1, k
+    # window ranks are empirical ranks in %, with no sampling interval and no p-value
+    for k in ("ETF.H3.late", "ETF.nov.rank"):
+        assert e[k].interval == "none" and np.isnan(e[k].p) and 0 <= e[k].value <= 100
+
+
+def test_windows_come_from_the_registry():
+    assert ef.LATE_OCT == study.registry.window("late_october")
+    assert ef.EARLY_NOV == study.registry.window("early_november")
+    assert ef.FIT_END == study.registry.date("fit_end") and ef.OOS_START > ef.FIT_END
+    e = ef.estimates(_panel())
+    assert e["ETF.H3.late"].sample.startswith(f"{ef.LATE_OCT[0]:%Y-%m-%d}..{ef.LATE_OCT[1]:%Y-%m-%d}")
+    assert f"judged {ef.OOS_START:%Y-%m-%d}.." in e["ETF.H1.oos"].sample  # a business day in the synthetic panel
+
+
+def test_var_rows_carry_the_summed_lags_and_their_wald_interval():
+    p = _panel()
+    a = ef.analysis(p)
+    e = ef.estimates(p, a)
+    var = a["var"]
+    caus = var.causality.set_index(["caused", "causing"])["p_value"]
+    for k, caused, causing in (("ETF.H1.var", "r_cc", "flow_pct_aum"), ("ETF.H2.var", "flow_pct_aum", "r_cc")):
+        est, lo, hi = stats.var_lag_sum(var, caused, causing)
+        assert (e[k].value, e[k].low, e[k].high) == pytest.approx((est, lo, hi))
+        assert e[k].p == pytest.approx(caus[(caused, causing)])
+        lags = [var.model.params.loc[f"L{j}.{causing}", caused] for j in range(1, var.lag_order + 1)]
+        assert sum(lags) == pytest.approx(e[k].value)
+    # the synthetic lagged effect is positive: the summed lags find it with a CI above zero
+    assert e["ETF.H1.var"].low > 0
+
+
+def test_flipping_the_flow_sign_flips_the_h1_estimates():
+    p = _panel()
+    e, f = ef.estimates(p), ef.estimates(_flipped(p))
+    for k in ("ETF.same", "ETF.H1.next", "ETF.H1.var", "ETF.H2.next", "ETF.H2.var"):
+        assert f[k].value == pytest.approx(-e[k].value, rel=1e-6), k
+        assert (f[k].low, f[k].high) == pytest.approx((-e[k].high, -e[k].low), rel=1e-6), k
+        assert f[k].p == pytest.approx(e[k].p, rel=1e-6), k
+    assert e["ETF.H1.next"].value > 0 > f["ETF.H1.next"].value
+    # the forecast beta x flow is unchanged when both flip: the out-of-sample R² is sign-free
+    assert f["ETF.H1.oos"].value == pytest.approx(e["ETF.H1.oos"].value)
+
+
+def test_a_look_ahead_changes_the_next_day_estimate():
+    # a purely same-day link: flow(t) says nothing about r(t+1)
+    p = _panel(same=3.0, lag=0.0, seed=2)
+    honest = ef.estimates(p)["ETF.H1.next"]
+    assert honest.low < 0 < honest.high
+    # look-ahead: the row of day t holds flow(t+1), so "r(t+1) on flow(t)" becomes the same-day association
+    ahead = p.copy()
+    for c in FLOW_COLS:
+        ahead[c] = ahead[c].shift(-1)
+    cheat = ef.estimates(ahead)["ETF.H1.next"]
+    assert cheat.low > 0 and cheat.value == pytest.approx(3.0, abs=0.5)
+    assert abs(cheat.value - honest.value) > 2
+
+
+def test_decide_runs_on_the_chapter_with_the_real_panel():
+    from unwind.panel import panel
+
+    hyps = {k: h for k, h in study.load().items() if h.chapter == "03_etf_flows"}
+    e = ef.estimates(panel())
+    t = study.decide(hyps, e, study.book())
+    assert set(t.index) == set(hyps) and t["verdict"].isin(study.WORDS).all()
+    # the VAR flow -> return rejection has summed lags whose interval straddles zero: not support for a signed claim
+    assert e["ETF.H1.var"].low < 0 < e["ETF.H1.var"].high
+    assert t.loc["ETF.H1.var", "verdict"] != "supported"

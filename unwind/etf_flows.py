@@ -26,20 +26,28 @@ import statsmodels.api as sm
 from scipy import stats as sps
 
 from . import stats
-from .events import AS_OF_WINDOW, OCT6_HIGH
 from .panel import US_CLOSE_TZ
+from .study import Estimate, registry
 
 TAG = "etf"
 FARSIDE_END = pd.Timestamp("2026-04-10")
+#: the in-sample window of the chapter's tests (H1, H2, same day), fixed before any estimate; chapter-only.  It is
+#: *not* the out-of-sample split: that is the book's ``fit_end`` (:data:`FIT_END`).
 IS_START, IS_END = pd.Timestamp("2024-01-01"), pd.Timestamp("2025-10-31")
-OOS_START, OOS_END = pd.Timestamp("2025-11-01"), pd.Timestamp("2026-10-02")
-LATE_OCT = (pd.Timestamp("2025-10-20"), pd.Timestamp("2025-10-31"))
-EARLY_NOV = (pd.Timestamp("2025-11-03"), pd.Timestamp("2025-11-07"))
+#: the out-of-sample split of the book (study/book.yaml ``fit_end``): fit up to it, judge from the next day
+FIT_END = registry.date("fit_end")
+OOS_START, OOS_END = FIT_END + pd.Timedelta(days=1), pd.Timestamp("2026-10-02")
+#: the article's "late October" and "early November" (study/book.yaml named windows)
+LATE_OCT = registry.window("late_october")
+EARLY_NOV = registry.window("early_november")
 EPISODE = (pd.Timestamp("2025-10-01"), pd.Timestamp("2026-03-31"))
 #: the drawdown the article describes: the October 6 high -> the last of the article's possible as-of days
-PRICE_MOVE = (OCT6_HIGH, AS_OF_WINDOW[-1])
+PRICE_MOVE = (registry.date("oct6_high"), registry.book().as_of_window[-1])
 #: robustness: from the start of the article's "late October" to the same end
-PRICE_MOVE_LATE = (pd.Timestamp("2025-10-20"), AS_OF_WINDOW[-1])
+PRICE_MOVE_LATE = (LATE_OCT[0], PRICE_MOVE[1])
+#: the ids this chapter estimates (registered in study/03_etf_flows.yaml); stories are decided from them
+IDS = ("ETF.same", "ETF.H1.next", "ETF.H1.var", "ETF.H1.oos", "ETF.H2.next", "ETF.H2.var", "ETF.H3.late",
+       "ETF.H3.move", "ETF.nov.rank")
 SESSION_OPEN_NY = 10  # first full Binance hourly bar after the 09:30 open starts at 10:00 New York
 ROLL_WINDOW = 120
 
@@ -258,7 +266,8 @@ def var_tests(d: pd.DataFrame, *, maxlags: int = 10) -> tuple[stats.VarResult, p
 
 
 def robust_granger(d: pd.DataFrame, y: str, x: str, lags: int) -> dict[str, float]:
-    """HAC OLS of y(t) on lags 1..L of y and x; Wald test that all L lags of x are zero."""
+    """HAC OLS of y(t) on lags 1..L of y and x; Wald test that all L lags of x are zero, and the sum of those
+    L coefficients with its 95 % HAC interval (``sum``, ``ci_low``, ``ci_high``)."""
     X = pd.concat({f"{c}_l{k}": d[c].shift(k) for c in (y, x) for k in range(1, lags + 1)}, axis=1)
     res = stats.hac_ols(d[y], X)
     names = [f"{x}_l{k}" for k in range(1, lags + 1)]
@@ -266,7 +275,11 @@ def robust_granger(d: pd.DataFrame, y: str, x: str, lags: int) -> dict[str, floa
     for i, nm in enumerate(names):
         R[i, list(res.params.index).index(nm)] = 1
     w = res.wald_test(R, scalar=True)
-    return {"stat": float(w.statistic), "p_value": float(w.pvalue), "n": int(res.nobs), "hac_lags": res.hac_lags}
+    # the net (summed) lag effect and its HAC interval: the sign a Wald p-value alone does not give
+    t = res.t_test(R.sum(axis=0))
+    lo, hi = (float(v) for v in np.asarray(t.conf_int()).ravel())
+    return {"stat": float(w.statistic), "p_value": float(w.pvalue), "n": int(res.nobs), "hac_lags": res.hac_lags,
+            "sum": float(np.asarray(t.effect).ravel()[0]), "ci_low": lo, "ci_high": hi}
 
 
 def lp_returns(d: pd.DataFrame, horizons: int = 10) -> pd.DataFrame:
@@ -312,7 +325,7 @@ def rolling_slopes(d: pd.DataFrame, window: int = ROLL_WINDOW, step: int = 5) ->
 
 
 # --------------------------------------------------------------------------- out of sample
-def oos_forecast(d: pd.DataFrame, *, is_end: pd.Timestamp = IS_END, oos_start: pd.Timestamp = OOS_START,
+def oos_forecast(d: pd.DataFrame, *, is_end: pd.Timestamp = FIT_END, oos_start: pd.Timestamp = OOS_START,
                  y: str = "r_next", x: str = "flow_bn") -> dict[str, float]:
     """Fit y on x (HAC) up to ``is_end``; forecast y = beta * x from ``oos_start`` and judge it against zero.
 
@@ -347,7 +360,7 @@ def oos_forecast(d: pd.DataFrame, *, is_end: pd.Timestamp = IS_END, oos_start: p
 
 
 def oos_beta(d: pd.DataFrame, y: str = "r_next", x: str = "flow_bn") -> Slope:
-    """The same HAC slope re-estimated on the out-of-sample period alone."""
+    """The same HAC slope re-estimated on the out-of-sample period alone (after :data:`FIT_END`)."""
     return hac_slope(d.loc[OOS_START:], y, x)
 
 
@@ -420,105 +433,91 @@ def cme_vs_flows(cme: pd.DataFrame, d: pd.DataFrame) -> pd.DataFrame:
     return c[["d_oi_btc", "d_lev_net_btc", "etf_flow_btc"]].dropna()
 
 
-# --------------------------------------------------------------------------- verdicts
-def _var_word(p: float, lo: float, hi: float, alpha: float = 0.05) -> str:
-    """A VAR row: the Wald test must reject AND the summed lag effect's interval must lie above zero for
-    *supported*; a rejecting test whose net effect could have either sign is *partly supported*."""
-    if p < alpha and lo > 0:
-        return "supported"
-    if p < alpha and hi < 0:
-        return "contradicted"
-    return "partly supported" if p < alpha else "not supported"
-
-
-def _word(p: float, est_sign_ok: bool, alpha: float = 0.05) -> str:
-    if not np.isfinite(p):
-        return "cannot be checked with this data"
-    if p < alpha and est_sign_ok:
-        return "supported"
-    if p < alpha and not est_sign_ok:
-        return "contradicted"
-    return "not supported"
-
-
+# --------------------------------------------------------------------------- estimates for the registry
 def analysis(p: pd.DataFrame) -> dict[str, object]:
-    """Everything the verdict table needs, computed once (no hourly data: fast)."""
+    """Everything :func:`estimates` and the notebook's verdict numbers need, computed once (no hourly data)."""
     d = daily_frame(p)
     ins = d.loc[IS_START:IS_END]
     same = hac_slope(ins, "r_cc", "flow_bn")
     nxt = hac_slope(ins, "r_next", "flow_bn", ("r_cc",))
+    strict = hac_slope(ins, "r_next2", "flow_bn", ("r_cc", "r_next"))
     h2 = hac_slope(ins, "flow_next", "r_cc", ("flow_usd_m",))
     oos = oos_forecast(d)
-    late = window_sum_percentile(d["flow_usd_m"].loc[:IS_END], *LATE_OCT)
-    nov = window_sum_percentile(d["flow_usd_m"].loc[:IS_END + pd.Timedelta(days=7)], *EARLY_NOV)
+    late = window_sum_percentile(d["flow_usd_m"].loc[:LATE_OCT[1]], *LATE_OCT)
+    nov = window_sum_percentile(d["flow_usd_m"].loc[:EARLY_NOV[1]], *EARLY_NOV)
     move = implied_share_of_move(d, *PRICE_MOVE, same)
     move_late = implied_share_of_move(d, *PRICE_MOVE_LATE, same)
     var, station = var_tests(ins)
-    return {"d": d, "same": same, "next": nxt, "h2": h2, "oos": oos, "late_oct": late, "early_nov": nov,
-            "move": move, "move_late": move_late, "var": var, "stationarity": station}
+    return {"d": d, "same": same, "next": nxt, "strict": strict, "h2": h2, "oos": oos, "late_oct": late,
+            "early_nov": nov, "move": move, "move_late": move_late, "var": var, "stationarity": station}
 
 
-def overall_word(p_bh: pd.Series, alpha: float = 0.05) -> str:
-    """Several tests of one hypothesis: all reject -> supported, some -> partly supported, none -> not supported."""
-    rej = (p_bh < alpha).sum()
-    return "supported" if rej == len(p_bh) else "partly supported" if rej > 0 else "not supported"
-
-
-def verdicts(p: pd.DataFrame, a: dict[str, object] | None = None) -> pd.DataFrame:
-    """The chapter's verdict table (stats.verdict_table, chapter ``etf``)."""
-    a = a or analysis(p)
-    same, nxt, h2, oos, late, nov, move, var = (a[k] for k in ("same", "next", "h2", "oos", "late_oct",
-                                                               "early_nov", "move", "var"))
+def var_row(var: stats.VarResult, caused: str, causing: str) -> dict[str, float]:
+    """One direction of the VAR: Wald p, and the summed lag coefficients with their Wald 95 % interval."""
     caus = var.causality.set_index(["caused", "causing"])["p_value"]
-    var_f2r, var_r2f = caus[("r_cc", "flow_pct_aum")], caus[("flow_pct_aum", "r_cc")]
-    b_f2r, f2r_lo, f2r_hi = stats.var_lag_sum(var, "r_cc", "flow_pct_aum")
-    b_r2f, r2f_lo, r2f_hi = stats.var_lag_sum(var, "flow_pct_aum", "r_cc")
-    vsamp = f"in-sample, VAR({var.lag_order}) by AIC, n={var.n}"
-    isamp = f"U.S. trading days {a['d'].loc[IS_START:IS_END, ['r_cc', 'flow_bn']].dropna().index.min():%Y-%m-%d}" \
-            f"..{IS_END:%Y-%m-%d}"
-    # the figure must match (within 5 %) AND be large: among the lowest 10 % of 5-day sums
-    nov_word = ("supported" if abs(nov["sum"] + 1200) <= 60 and nov["share_as_low"] <= 0.10 else
-                "partly supported" if abs(nov["sum"] + 1200) <= 60 else "not supported")
-    late_word = ("supported" if late["share_as_low"] <= 0.10 else
-                 "partly supported" if late["share_as_low"] <= 0.25 else "not supported")
-    # main driver: the interval's lower end explains half the move; a material contributor: more than a tenth
-    move_word = ("supported" if move["share_low"] >= 0.5 else
-                 "partly supported" if move["share_low"] > 0.1 else "not supported")
-    oos_word = "supported" if (oos["dm_p"] < 0.05 and oos["oos_r2"] > 0) else "not supported"
-    rows = [
-        stats.Verdict("ETF flows move with BTC on the same day (association)",
-                      "HAC OLS r_cc(t) on flow(t)", same.beta, same.ci_low, same.ci_high, "% per $1bn",
-                      same.p_value, same.n, isamp, _word(same.p_value, same.beta > 0)),
-        stats.Verdict("H1: flows drive the price (flow(t) predicts r(t+1))",
-                      "HAC OLS r(t+1) on flow(t), ctrl r(t)", nxt.beta, nxt.ci_low, nxt.ci_high, "% per $1bn",
-                      nxt.p_value, nxt.n, isamp, _word(nxt.p_value, nxt.beta > 0)),
-        stats.Verdict("H1: flows drive the price (VAR)", "VAR Wald: flow % AUM -> r_cc; sum of lag coefs",
-                      b_f2r, f2r_lo, f2r_hi, "% per 1% of AUM", var_f2r, var.n, vsamp,
-                      _var_word(var_f2r, f2r_lo, f2r_hi)),
-        stats.Verdict("H2: flows chase returns (VAR)", "VAR Wald: r_cc -> flow % AUM; sum of lag coefs",
-                      b_r2f, r2f_lo, r2f_hi, "% of AUM per 1% return", var_r2f, var.n, vsamp,
-                      _var_word(var_r2f, r2f_lo, r2f_hi)),
-        stats.Verdict("H2: flows chase returns (r(t) predicts flow(t+1))",
-                      "HAC OLS flow(t+1) on r(t), ctrl flow(t)", h2.beta, h2.ci_low, h2.ci_high,
-                      "US$ m per 1% return", h2.p_value, h2.n, isamp, _word(h2.p_value, h2.beta > 0)),
-        stats.Verdict("H1 out of sample: in-sample slope forecasts r(t+1)",
-                      "OOS R² of beta*flow(t) vs zero (interval from the DM HAC mean gain); DM test",
-                      100 * oos["oos_r2"], 100 * oos["oos_r2_low"], 100 * oos["oos_r2_high"],
-                      "% OOS R²", oos["dm_p"], oos["n_oos"],
-                      f"fit ..{IS_END:%Y-%m-%d}; judge {oos['oos_first']:%Y-%m-%d}..{oos['oos_last']:%Y-%m-%d}",
-                      oos_word),
-        stats.Verdict("H3: 'heavy institutional outflows in late October'",
-                      "10-day sum 2025-10-20..31 vs all 10-day sums", late["sum"] / 1000, np.nan, np.nan,
-                      "$bn (p = share of windows as low)", late["share_as_low"], late["n_windows"],
-                      "Farside 2024-01-11..2025-10-31", late_word),
-        stats.Verdict("'another $1.2 billion ... in early November', large vs history",
-                      "5-day sum 2025-11-03..07 vs all 5-day sums", nov["sum"] / 1000, np.nan, np.nan,
-                      "$bn (p = share of windows as low)", nov["share_as_low"], nov["n_windows"],
-                      "Farside 2024-01-11..2025-11-07; US spot BTC ETFs only", nov_word),
-        stats.Verdict("H3: outflows large relative to the price move",
-                      f"same-day elasticity x cum. flow / move, {PRICE_MOVE[0]:%Y-%m-%d}..{PRICE_MOVE[1]:%m-%d}",
-                      100 * move["share"],
-                      100 * move["share_low"], 100 * move["share_high"], "% of the move", np.nan,
-                      move["n_days"], "upper bound: same-day association", move_word),
-    ]
-    return stats.verdict_table(rows, chapter=TAG)
+    est, lo, hi = stats.var_lag_sum(var, caused, causing)
+    lags = {k: float(var.model.params.loc[f"L{k}.{causing}", caused]) for k in range(1, var.lag_order + 1)}
+    return {"p_value": float(caus[(caused, causing)]), "sum": est, "ci_low": lo, "ci_high": hi, "lags": lags}
+
+
+def _slope_estimate(s: Slope, unit: str, sample: str, method: str) -> Estimate:
+    return Estimate(value=s.beta, low=s.ci_low, high=s.ci_high, interval="95% CI", p=s.p_value, n=s.n, unit=unit,
+                    sample=sample, method=f"{method}; HAC lags {s.hac_lags}")
+
+
+def _rank_estimate(w: dict[str, float], start: pd.Timestamp, end: pd.Timestamp, hist_start: pd.Timestamp) -> Estimate:
+    return Estimate(value=100 * w["share_as_low"], unit=f"% of {w['n_days']}-day windows as low", n=w["n_windows"],
+                    sample=f"{start:%Y-%m-%d}..{end:%Y-%m-%d} vs every {w['n_days']}-trading-day sum "
+                           f"{hist_start:%Y-%m-%d}..{end:%Y-%m-%d}",
+                    method=f"rank of the {w['n_days']}-trading-day net-flow sum among all rolling sums as long",
+                    text=f"net flow {w['sum'] / 1000:+.2f} US$ bn; {100 * w['share_as_low']:.1f} % of "
+                         f"{w['n_windows']} windows as low or lower")
+
+
+def estimates(p: pd.DataFrame, a: dict[str, object] | None = None) -> dict[str, Estimate]:
+    """One :class:`~unwind.study.Estimate` per id of ``study/03_etf_flows.yaml`` (stories are decided from these).
+
+    Signed rows carry the signed estimate and its 95 % CI; the VAR rows carry the sum of the lag coefficients with
+    its Wald interval and the Wald p; the window ranks are empirical ranks in % (no p-value).
+    """
+    a = a or analysis(p)
+    d, same, nxt, h2, oos, var = (a[k] for k in ("d", "same", "next", "h2", "oos", "var"))
+    first = d.loc[IS_START:IS_END, ["r_cc", "flow_bn"]].dropna().index.min()
+    isamp = f"U.S. trading days {first:%Y-%m-%d}..{IS_END:%Y-%m-%d}"
+    vsamp = f"{isamp}; VAR({var.lag_order}) by AIC"
+    f2r, r2f = var_row(var, "r_cc", "flow_pct_aum"), var_row(var, "flow_pct_aum", "r_cc")
+    flow_first = d["flow_usd_m"].dropna().index.min()
+    oos_fit_first = d[["r_next", "flow_bn"]].dropna().index.min()
+    mv = a["move"]
+
+    def var_est(v: dict, unit: str, method: str) -> Estimate:
+        lags = ", ".join(f"L{k} {b:+.3g}" for k, b in v["lags"].items())
+        return Estimate(value=v["sum"], low=v["ci_low"], high=v["ci_high"], interval="95% CI", p=v["p_value"],
+                        n=var.n, unit=unit, sample=vsamp, method=method, text=f"lag coefficients {lags}")
+
+    return {
+        "ETF.same": _slope_estimate(same, "% per US$ 1 bn", isamp, "HAC OLS r(t) on flow(t)"),
+        "ETF.H1.next": _slope_estimate(nxt, "% per US$ 1 bn", isamp, "HAC OLS r(t+1) on flow(t), control r(t)"),
+        "ETF.H1.var": var_est(f2r, "% return per 1 % of AUM (summed lags)",
+                              "VAR Wald flow -> return; sum of lag coefficients, Wald CI"),
+        "ETF.H1.oos": Estimate(
+            value=100 * oos["oos_r2"], low=100 * oos["oos_r2_low"], high=100 * oos["oos_r2_high"],
+            interval="95% CI", p=oos["dm_p"], n=oos["n_oos"], unit="% out-of-sample R²",
+            sample=f"fit {oos_fit_first:%Y-%m-%d}..{FIT_END:%Y-%m-%d}; judged {oos['oos_first']:%Y-%m-%d}.."
+                   f"{oos['oos_last']:%Y-%m-%d}",
+            method="R² of beta x flow(t) vs a zero forecast; CI from the HAC mean squared-error gain; "
+                   "one-sided Diebold-Mariano p"),
+        "ETF.H2.next": _slope_estimate(h2, "US$ m per 1 % return", isamp,
+                                       "HAC OLS flow(t+1) on r(t), control flow(t)"),
+        "ETF.H2.var": var_est(r2f, "% of AUM per 1 % return (summed lags)",
+                              "VAR Wald return -> flow; sum of lag coefficients, Wald CI"),
+        "ETF.H3.late": _rank_estimate(a["late_oct"], *LATE_OCT, flow_first),
+        "ETF.H3.move": Estimate(
+            value=100 * mv["share"], low=100 * mv["share_low"], high=100 * mv["share_high"], interval="95% CI",
+            n=mv["n_days"], unit="% of the price move",
+            sample=f"{PRICE_MOVE[0]:%Y-%m-%d}..{PRICE_MOVE[1]:%Y-%m-%d}",
+            method="same-day slope x cumulative flow / summed returns (upper bound); CI from the slope's CI",
+            text=f"net flow {mv['flow_bn']:+.2f} US$ bn; move {mv['move_pct']:+.1f} %; "
+                 f"implied {mv['implied_pct']:+.1f} %"),
+        "ETF.nov.rank": _rank_estimate(a["early_nov"], *EARLY_NOV, flow_first),
+    }
