@@ -630,14 +630,18 @@ def estimates(p: pd.DataFrame) -> dict[str, Estimate]:
 # --------------------------------------------------------------------------------------------
 # display
 # --------------------------------------------------------------------------------------------
-def _fmt(x: float, unit: str, kind: str) -> str:
+def _digits(*xs: float) -> int:
+    """Decimals for a value and its range, chosen from the largest magnitude so the three read alike."""
+    ax = max((abs(x) for x in xs if x is not None and not math.isnan(x)), default=0.0)
+    return 0 if ax >= 1000 else 1 if ax >= 10 else 2
+
+
+def _fmt(x: float, unit: str, kind: str, digits: int = 2) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
     if kind == "true" or unit == "yes = 1":
         return "yes" if x >= 0.5 else "no"
-    ax = abs(x)
-    s = f"{x:,.0f}" if ax >= 1000 else f"{x:.1f}" if ax >= 10 else f"{x:.2f}"
-    return f"{s} {unit}".strip()
+    return f"{x:,.{digits}f} {unit}".strip()
 
 
 def primary_values(ests: dict[str, Estimate], claims: dict[str, Hypothesis] | None = None) -> pd.DataFrame:
@@ -669,10 +673,10 @@ def ledger_frame(table: pd.DataFrame, results: dict[str, ClaimResult] | None = N
             rng = "–"
         else:
             kind = next(iter(h.readings.values())).kind
-            measured = _fmt(r["estimate"], r["unit"], kind)
-            rng = "–" if pd.isna(r["low"]) else (
-                measured if _fmt(r["low"], r["unit"], kind) == _fmt(r["high"], r["unit"], kind)
-                else f"{_fmt(r['low'], '', kind)} to {_fmt(r['high'], r['unit'], kind)}")
+            dg = _digits(r["estimate"], r["low"], r["high"])
+            measured = _fmt(r["estimate"], r["unit"], kind, dg)
+            lo, hi = _fmt(r["low"], r["unit"], kind, dg), _fmt(r["high"], r["unit"], kind, dg)
+            rng = "–" if pd.isna(r["low"]) else lo if lo == hi else f"{_fmt(r['low'], '', kind, dg)} to {hi}"
         rows.append({"id": k, "claim": h.statement, "claimed": h.raw.get("claimed", {}).get("text", ""),
                      f"measured {first:%Y-%m-%d}": measured,
                      f"range {win[0]:%m-%d}…{win[-1]:%m-%d}": rng,
