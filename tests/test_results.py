@@ -42,6 +42,11 @@ def test_every_registered_id_has_an_expected_row(computed):
     assert set(table.index) == set(study.load())
 
 
+def test_every_registry_chapter_is_in_the_book():
+    chapters = {h.chapter for h in study.load().values()}
+    assert chapters <= set(results.CHAPTER_MODULES), f"registered but not computed: {chapters - set(results.CHAPTER_MODULES)}"
+
+
 def test_verdicts_are_the_expected_words(computed):
     table, _ = computed
     exp = expected()

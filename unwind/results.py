@@ -31,7 +31,7 @@ from .study.engine import COLUMNS
 
 RESULTS_DIR = config.REPO_ROOT / "results"
 #: the chapter modules that estimate registered hypotheses, in book order
-CHAPTER_MODULES = ("claims", "liquidations", "etf_flows", "gold", "bottoming")
+CHAPTER_MODULES = ("claims", "liquidations", "etf_flows", "gold", "bottoming", "next_crash")
 
 
 def _modules():
@@ -73,7 +73,7 @@ def estimates(p: pd.DataFrame | None = None) -> dict[str, study.Estimate]:
 def compute(p: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict[str, study.Estimate]]:
     """The verdict table and the estimates behind it (no cache)."""
     ests = estimates(p)
-    table = study.decide(study.load(), ests, study.book())
+    table = study.decide(registered(), ests, study.book())
     return table, ests
 
 
