@@ -8,7 +8,11 @@ the line and what was expected -- nothing is dropped silently.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
+import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -73,13 +77,21 @@ def resolve(relpath: str) -> Path:
     return data_dir() / relpath
 
 
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
 def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    """sha256 of a file's bytes, read in 1 MiB blocks; computed once per process per (path, mtime, size)."""
+    path = Path(path)
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _HASHES:
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _HASHES[key] = h.hexdigest()
+    return _HASHES[key]
 
 
 TimeKind = Literal["date", "epoch_ms", "timestamp"]
@@ -95,11 +107,32 @@ class Col:
     expect: str = "a number"
     nullable: bool = False
     text: bool = False  # kept as text (labels), not converted to a number
+    level: bool = False  # a positive level (price, index): its one-bar log move is limited by Table.max_move
+    decimals: int | None = None  # the most decimal places the provider writes (more = another unit)
+
+
+@dataclass(frozen=True)
+class Known:
+    """A real exception to a plausibility rule, listed by its date (or date and time), with the reason."""
+
+    when: str
+    reason: str
 
 
 @dataclass(frozen=True)
 class Table:
-    """How one raw file looks."""
+    """How one raw file looks, and what its values may plausibly be.
+
+    Plausibility (checked by :func:`load_table` on every file, see :func:`check_plausible`):
+    ``ohlc`` names the open/high/low/close columns (low <= open, close <= high); ``max_move`` limits
+    the one-bar |log change| of every ``level`` column (exceptions in ``moves_ok``); ``calendar="XNYS"``
+    puts every row on a NYSE session (exceptions in ``off_calendar_ok``; a row whose ``placeholder``
+    columns are all empty is a holiday placeholder and must *not* be on a session).  Coverage, checked on
+    the snapshot (a file with a SOURCE.md at or above it): the file spans ``span`` (first, last) and has
+    no step longer than ``max_gap`` (no missing NYSE session for ``calendar`` tables) except the gaps
+    listed in ``gaps_ok`` by the date of the last row before the gap.
+    No row may be dated after the file's fetch time (its provenance sidecar) or after now.
+    """
 
     relpath: str
     time_col: str
@@ -111,6 +144,15 @@ class Table:
     index_name: str = "date"
     group_col: str | None = None  # long files (one row per symbol and day)
     min_rows: int = 1
+    ohlc: tuple[str, str, str, str] | None = None
+    max_move: float | None = None
+    moves_ok: tuple[Known, ...] = ()
+    span: tuple[str, str] | None = None
+    max_gap: str | None = None
+    gaps_ok: tuple[Known, ...] = ()
+    calendar: Literal["XNYS"] | None = None
+    off_calendar_ok: tuple[Known, ...] = ()
+    placeholder: tuple[str, ...] = ()
 
 
 def _line(i: int, table: Table) -> int:
@@ -127,6 +169,9 @@ def read_raw(path: Path, table: Table) -> pd.DataFrame:
         )
     if path.stat().st_size == 0:
         raise DataError(path, "file is empty", expected="a header line and data rows")
+    from . import manifest  # noqa: PLC0415 (manifest lists the registry, which imports this module)
+
+    manifest.verify_file(path, table.relpath)
     try:
         df = pd.read_csv(
             path,
@@ -208,6 +253,19 @@ def to_numbers(df: pd.DataFrame, path: Path, table: Table) -> pd.DataFrame:
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataError(path, "not a number", column=c.raw, line=_line(i, table), expected=c.expect,
                             found=df[c.raw].iloc[i])
+        bad = num.notna() & ~np.isfinite(num.astype(float))
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(path, "not a finite number", column=c.raw, line=_line(i, table), expected=c.expect,
+                            found=df[c.raw].iloc[i])
+        if c.decimals is not None:
+            frac = text.str.extract(r"\.(\d+)$")[0].str.rstrip("0").str.len()
+            bad = frac > c.decimals
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise DataError(path, f"more than {c.decimals} decimal place(s): another unit?", column=c.raw,
+                                line=_line(i, table), expected=f"{c.expect}, written to {c.decimals} decimal(s)",
+                                found=df[c.raw].iloc[i])
         out[c.name] = num.astype(float)
     return pd.DataFrame(out, index=df.index)
 
@@ -264,6 +322,7 @@ def load_table(table: Table) -> pd.DataFrame:
     check_values(values, path, table)
     groups = raw[table.group_col] if table.group_col else None
     check_order(t, path, table, groups)
+    check_plausible(values, t, path, table, groups)
     if table.group_col:
         values[table.group_col] = raw[table.group_col]
     values.index = pd.Index(t, name=table.index_name)
@@ -281,9 +340,229 @@ def row_error(table: Table, when: pd.Timestamp, problem: str, *, column: str, ex
                      expected=expected, found=found)
 
 
-def price(raw: str, name: str, unit: str = "USD", nullable: bool = False) -> Col:
-    return Col(raw, name, POSITIVE, f"a positive price in {unit}", nullable=nullable)
+def price(raw: str, name: str, unit: str = "USD", nullable: bool = False,
+          between: tuple[float, float] | None = None) -> Col:
+    """A finite positive price (a ``level``); ``between`` bounds it by range to catch a wrong unit."""
+    if between is None:
+        return Col(raw, name, POSITIVE, f"a positive price in {unit}", nullable=nullable, level=True)
+    lo, hi = between
+    return Col(raw, name, (pa.Check.in_range(lo, hi),), f"a price in {unit} between {lo:g} and {hi:g}",
+               nullable=nullable, level=True)
 
 
 def amount(raw: str, name: str, unit: str = "USD", nullable: bool = False) -> Col:
     return Col(raw, name, NON_NEGATIVE, f"a non-negative amount in {unit}", nullable=nullable)
+
+
+# --- plausibility: data that parse but are wrong ---------------------------------------------------
+
+CALENDAR_START = "1990-01-01"
+
+
+@functools.cache
+def nyse_sessions() -> pd.DatetimeIndex:
+    """NYSE (XNYS) trading sessions from 1990 to the end of next year, as naive dates.
+
+    Built once with ``exchange_calendars`` and kept in the cache directory (keyed by the package version
+    and the date range), so a cold load does not pay the package's 0.4 s import again.
+    """
+    from importlib.metadata import version  # noqa: PLC0415
+
+    end = f"{pd.Timestamp.now(tz='UTC').year + 1}-12-31"
+    cached = config.cache_dir() / f"xnys-sessions-{version('exchange-calendars')}-{CALENDAR_START}-{end}.npy"
+    if cached.is_file():
+        return pd.DatetimeIndex(np.load(cached).astype("datetime64[ns]"))
+    import exchange_calendars as xcals  # noqa: PLC0415
+
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 reads Series.values on tz-aware data while it builds the calendar
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray that drops timezone",
+                                category=pd.errors.Pandas4Warning)
+        cal = xcals.get_calendar("XNYS", start=CALENDAR_START, end=end)
+    sessions = pd.DatetimeIndex(cal.sessions)
+    sessions = sessions.tz_localize(None) if sessions.tz is not None else sessions
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(tmp, sessions.to_numpy().astype("datetime64[D]"))
+        os.replace(tmp, cached)
+    except OSError:  # a read-only cache is only slower
+        pass
+    return sessions
+
+
+def _listed(when: pd.Series, known: tuple[Known, ...]) -> np.ndarray:
+    """Which times fall on a listed exception (matched by prefix: a date covers every bar of that day)."""
+    if not known:
+        return np.zeros(len(when), dtype=bool)
+    stamp = when.dt.strftime("%Y-%m-%d %H:%M")
+    return stamp.str.startswith(tuple(k.when for k in known)).to_numpy()
+
+
+def _fmt(ts: pd.Timestamp) -> str:
+    return f"{ts:%Y-%m-%d}" if ts == ts.normalize() else f"{ts:%Y-%m-%d %H:%M}"
+
+
+@functools.cache
+def _in_snapshot_layout(folder: Path, root: Path) -> bool:
+    """A file documented by a SOURCE.md at or above its folder belongs to the snapshot: its declared coverage
+    applies.  Fetched files (``data/live``, fetch staging) carry provenance sidecars instead."""
+    for d in (folder, *folder.parents):
+        if (d / "SOURCE.md").is_file():
+            return True
+        if d == root or d == d.parent:
+            return False
+    return False
+
+
+def fetch_time(path: Path) -> pd.Timestamp | None:
+    """``fetched_utc`` from the file's provenance sidecar, if it has one."""
+    side = path.with_name(path.name + ".provenance.json")
+    if not side.is_file():
+        return None
+    try:
+        return pd.Timestamp(json.loads(side.read_text())["fetched_utc"]).tz_convert("UTC")
+    except (KeyError, ValueError, TypeError) as exc:
+        raise DataError(side, f"unreadable provenance sidecar ({exc})", column="fetched_utc",
+                        expected="a JSON object with an ISO 8601 fetched_utc") from None
+
+
+def check_plausible(values: pd.DataFrame, t: pd.Series, path: Path, table: Table,
+                    groups: pd.Series | None = None) -> None:
+    """The rules declared on ``table`` (see :class:`Table`); ``values`` and ``t`` are in file order."""
+    naive = t.dt.tz_convert(None) if t.dt.tz is not None else t
+    _check_future(naive, path, table)
+    _check_ohlc(values, path, table)
+    if table.max_move is not None:
+        _check_moves(values, naive, path, table, groups)
+    if table.calendar:
+        _check_calendar(values, naive, path, table)
+    if (table.span or table.max_gap or table.calendar) and _in_snapshot_layout(path.parent, data_dir()):
+        _check_coverage(naive, path, table, groups)
+
+
+def _check_future(t: pd.Series, path: Path, table: Table) -> None:
+    now = pd.Timestamp.now(tz="UTC")
+    fetched = fetch_time(path)
+    limit, what = (fetched, f"its fetch time {fetched:%Y-%m-%d %H:%M} UTC (provenance sidecar)") \
+        if fetched is not None and fetched < now else (now, f"now ({now:%Y-%m-%d %H:%M} UTC)")
+    limit = limit.tz_convert(None)
+    if table.time_kind == "date":  # a calendar day D exists once D has begun
+        limit = limit.normalize()
+    late = (t > limit).to_numpy()
+    if late.any():
+        i = int(np.flatnonzero(late)[0])
+        raise DataError(path, f"{int(late.sum())} row(s) dated in the future, first", column=table.time_col,
+                        line=_line(i, table), expected=f"no time after {what}", found=_fmt(t.iloc[i]))
+
+
+def _check_ohlc(values: pd.DataFrame, path: Path, table: Table) -> None:
+    if table.ohlc is None:
+        return
+    o, h, lo, c = (values[n] for n in table.ohlc)
+    raw = {c_.name: c_.raw for c_ in table.cols}
+    tol = 1e-9 * h.abs()
+    rules = [(lo > pd.concat([o, c], axis=1).min(axis=1) + tol, table.ohlc[2], "low <= open and low <= close"),
+             (h < pd.concat([o, c], axis=1).max(axis=1) - tol, table.ohlc[1], "high >= open and high >= close"),
+             (h < lo, table.ohlc[1], "high >= low")]
+    for bad, col, rule in rules:
+        bad = bad.to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            found = {raw[n]: float(values[n].iloc[i]) for n in table.ohlc}
+            raise DataError(path, f"OHLC inconsistent ({int(bad.sum())} row(s)), first", column=raw[col],
+                            line=_line(i, table), expected=rule, found=found)
+
+
+def _check_moves(values: pd.DataFrame, t: pd.Series, path: Path, table: Table, groups: pd.Series | None) -> None:
+    keys = groups if groups is not None else pd.Series(0, index=t.index)
+    order = np.lexsort((t.to_numpy(), keys.to_numpy()))
+    tt, kk = t.iloc[order], keys.iloc[order].to_numpy()
+    listed = _listed(tt, table.moves_ok)
+    same = np.r_[False, kk[1:] == kk[:-1]]
+    for c in table.cols:
+        if not c.level:
+            continue
+        v = values[c.name].iloc[order].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lv = np.log(v)
+        prev = pd.Series(lv).ffill().shift().to_numpy()  # the last non-missing value before this row
+        move = np.abs(lv - prev)
+        bad = (move > table.max_move) & same & ~listed & np.isfinite(move)
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            i = int(order[j])
+            raise DataError(path, f"one-bar move of {move[j]:.3f} in log terms ({int(bad.sum())} such bar(s)), "
+                            "first", column=c.raw, line=_line(i, table),
+                            expected=f"|log change| <= {table.max_move} per bar outside the listed exceptions "
+                            f"(a spike, a wrong unit or a wrong row)", found=float(values[c.name].iloc[i]))
+
+
+def _placeholder_rows(values: pd.DataFrame, table: Table) -> np.ndarray:
+    if not table.placeholder:
+        return np.zeros(len(values), dtype=bool)
+    return values[list(table.placeholder)].isna().all(axis=1).to_numpy()
+
+
+def _check_calendar(values: pd.DataFrame, t: pd.Series, path: Path, table: Table) -> None:
+    sessions = nyse_sessions()
+    day = t.dt.normalize()
+    on_session = day.isin(sessions).to_numpy()
+    placeholder = _placeholder_rows(values, table)
+    holiday_on_session = placeholder & on_session
+    off = ~on_session & ~placeholder & ~_listed(t, table.off_calendar_ok)
+    first_holiday = int(np.flatnonzero(holiday_on_session)[0]) if holiday_on_session.any() else len(t)
+    first_off = int(np.flatnonzero(off)[0]) if off.any() else len(t)
+    if first_holiday < first_off:  # report whichever comes first in the file
+        i = first_holiday
+        raise DataError(path, "a holiday placeholder (every fund empty) on a NYSE trading session",
+                        column=table.placeholder[0], line=_line(i, table),
+                        expected="values on every NYSE session; empty rows only on exchange holidays",
+                        found=_fmt(t.iloc[i]))
+    if first_off < len(t):
+        i = first_off
+        raise DataError(path, f"{int(off.sum())} row(s) not on a NYSE session, first", column=table.time_col,
+                        line=_line(i, table), expected="U.S. trading days only (XNYS calendar)",
+                        found=f"{t.iloc[i]:%Y-%m-%d (%A)}")
+
+
+def _check_coverage(t: pd.Series, path: Path, table: Table, groups: pd.Series | None) -> None:
+    if table.span is not None:
+        first, last = (pd.Timestamp(x) for x in table.span)
+        if t.max().floor("min") < last:
+            i = int(t.to_numpy().argmax())
+            raise DataError(path, "the file ends before its declared end (truncated?)", column=table.time_col,
+                            line=_line(i, table), expected=f"rows through {_fmt(last)}", found=_fmt(t.iloc[i]))
+        if t.min().floor("min") > first:
+            i = int(t.to_numpy().argmin())
+            raise DataError(path, "the file starts after its declared start (truncated?)", column=table.time_col,
+                            line=_line(i, table), expected=f"rows from {_fmt(first)}", found=_fmt(t.iloc[i]))
+    if table.max_gap is not None:
+        keys = groups if groups is not None else pd.Series(0, index=t.index)
+        order = np.lexsort((t.to_numpy(), keys.to_numpy()))
+        tt, kk = t.iloc[order], keys.iloc[order].to_numpy()
+        step = tt.diff().to_numpy()
+        before = tt.shift()
+        listed = _listed(before.fillna(tt.iloc[0]), table.gaps_ok)
+        same = np.r_[False, kk[1:] == kk[:-1]]
+        bad = same & (step > pd.Timedelta(table.max_gap).to_timedelta64()) & ~listed
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            i = int(order[j])
+            raise DataError(path, f"a gap of {pd.Timedelta(step[j])} after {_fmt(before.iloc[j])} "
+                            f"({int(bad.sum())} such gap(s)), first", column=table.time_col, line=_line(i, table),
+                            expected=f"no step longer than {table.max_gap} outside the listed known gaps",
+                            found=_fmt(tt.iloc[j]))
+    if table.calendar:
+        sessions = nyse_sessions()
+        days = pd.DatetimeIndex(t.dt.normalize().unique())
+        want = sessions[(sessions >= days.min()) & (sessions <= days.max())]
+        missing = want.difference(days)
+        missing = missing[~_listed(pd.Series(missing), table.gaps_ok)]
+        if len(missing):
+            after = t[t > missing[0]]
+            i = int(after.index[after.to_numpy().argmin()]) if len(after) else len(t) - 1
+            raise DataError(path, f"{len(missing)} NYSE session(s) missing, first {missing[0]:%Y-%m-%d}",
+                            column=table.time_col, line=_line(i, table),
+                            expected="a row for every NYSE session between the first and last row",
+                            found=_fmt(t.iloc[i]))

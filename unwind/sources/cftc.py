@@ -15,7 +15,7 @@ TABLE = Table(
      Col("asset_mgr_positions_short", "asset_mgr_short", NN, _C),
      Col("lev_money_positions_long", "lev_money_long", NN, _C),
      Col("lev_money_positions_short", "lev_money_short", NN, _C)),
-    index_name="report_date",
+    index_name="report_date", span=("2019-12-31", "2026-09-22"), max_gap="8D",
 )
 BTC_PER_CONTRACT = 5
 

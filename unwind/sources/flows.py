@@ -22,14 +22,19 @@ ARTEMIS_AUM_FUNDS = ("ARKB", "BITB", "BRRR", "Bitcoin", "BTCO", "BTCW", "EZBC", 
 ARTEMIS_WEEKLY = "flows/artemis/crypto_etf_flows_weekly.csv"
 
 
-def _flow_cols(funds: tuple[str, ...]) -> tuple[Col, ...]:
-    return (*(Col(f, f, _FLOW, _FLOW_EXPECT, nullable=True) for f in funds),
-            Col("Total", "total_usd_m", _FLOW, _FLOW_EXPECT))
+def _flow_cols(funds: tuple[str, ...], decimals: int | None = None) -> tuple[Col, ...]:
+    return (*(Col(f, f, _FLOW, _FLOW_EXPECT, nullable=True, decimals=decimals) for f in funds),
+            Col("Total", "total_usd_m", _FLOW, _FLOW_EXPECT, decimals=decimals))
+
+
+FARSIDE_SPAN = {"BTC": ("2024-01-11", "2026-04-10"), "ETH": ("2024-07-23", "2026-04-10")}
 
 
 def farside_table(asset: str) -> Table:
+    """Farside writes US$ m to one decimal: a cell with more decimals is in another unit (e.g. US$ bn)."""
     path, funds = FARSIDE[asset]
-    return Table(path, "date", "date", _flow_cols(funds))
+    return Table(path, "date", "date", _flow_cols(funds, decimals=1), span=FARSIDE_SPAN[asset], calendar="XNYS",
+                 placeholder=funds)
 
 
 def _check_total(df: pd.DataFrame, funds: tuple[str, ...], table: Table) -> pd.DataFrame:
@@ -55,7 +60,8 @@ def farside_flows(asset: str = "BTC") -> pd.DataFrame:
 
 
 def cryptoetf_table() -> Table:
-    return Table(CRYPTOETF, "date", "date", _flow_cols(BTC_FUNDS))
+    return Table(CRYPTOETF, "date", "date", _flow_cols(BTC_FUNDS), span=("2025-09-30", "2026-10-02"),
+                 calendar="XNYS", placeholder=BTC_FUNDS)
 
 
 def cryptoetf_flows() -> pd.DataFrame:
@@ -65,8 +71,12 @@ def cryptoetf_flows() -> pd.DataFrame:
 
 
 def artemis_aum_table() -> Table:
-    cols = tuple(Col(f, f, (pa.Check.ge(0),), "AUM in USD (not millions), >= 0") for f in ARTEMIS_AUM_FUNDS)
-    return Table(ARTEMIS_BTC_AUM, "date", "date", cols)
+    # a fund's AUM is 0 before it lists and at least $100k after (the smallest real value is $0.9m on BTCW's
+    # first day); the largest fund in US$ m would read below 100,000
+    aum = (pa.Check(lambda v: (v == 0) | (v >= 1e5), element_wise=False, name="zero_or_at_least_100k"),)
+    cols = tuple(Col(f, f, aum, "AUM per fund in USD (not millions): 0 before listing, else >= 100,000")
+                 for f in ARTEMIS_AUM_FUNDS)
+    return Table(ARTEMIS_BTC_AUM, "date", "date", cols, span=("2024-01-11", "2026-04-14"), max_gap="1D")
 
 
 def artemis_btc_aum() -> pd.DataFrame:
@@ -87,7 +97,8 @@ def artemis_weekly_table() -> Table:
     cols = tuple(Col(f"{a} - ETF Flows", f"{a.lower()}_usd", (pa.Check.in_range(-5e10, 5e10),),
                      "a weekly net flow in USD (not millions)")
                  for a in ("Bitcoin", "Ethereum", "Ripple", "Solana"))
-    return Table(ARTEMIS_WEEKLY, "date", "date", cols, index_name="week_ending")
+    return Table(ARTEMIS_WEEKLY, "date", "date", cols, index_name="week_ending", span=("2024-01-14", "2026-04-12"),
+                 max_gap="7D")
 
 
 def artemis_weekly_flows() -> pd.DataFrame:
