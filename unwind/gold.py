@@ -28,6 +28,7 @@ from statsmodels.stats.diagnostic import breaks_cusumolsresid
 
 from . import stats as st
 from .events import AS_OF_WINDOW, CRASH, OCT6_HIGH
+from .study import Estimate
 
 TAG = "gold"
 US_CLOCK = "16:00 New York (Binance)"
@@ -57,8 +58,8 @@ PRE_START = CRASH - pd.DateOffset(years=1)
 PRE_END = CRASH - pd.Timedelta(days=1)
 #: after the crash up to the last as-of date (what the article could have seen)
 POST_END = AS_OF_WINDOW[-1]
-#: H3 is judged supported when the measured gap is within this many pp of the article's -25 pp
-H3_CLAIM_PP, H3_TOLERANCE_PP = -25.0, 5.0
+#: the regressors of the break tests (Chow at 10/10 and CUSUM): BTC on gold, controlling for equities
+BREAK_XS = ["gold", "Nasdaq-100"]
 SEED = 20251010
 N_BOOT = 2000
 
@@ -173,7 +174,7 @@ def corr_table(df: pd.DataFrame, x: str, ys: list[str], *, n_boot: int = N_BOOT,
         r = float(d[x].corr(d[y]))
         lo, hi = st.fisher_ci(r, n)
         blo, bhi = np.quantile(boot[y], [0.025, 0.975])
-        t = r * np.sqrt((n - 2) / (1 - r ** 2))
+        t = r * np.sqrt((n - 2) / (1 - r ** 2)) if abs(r) < 1 else np.copysign(np.inf, r)  # |r| = 1: p = 0
         res = st.hac_ols(d[x], d[y])
         b_lo, b_hi = res.conf_int().loc[y]
         rows.append({"pair": y, "r": r, "fisher_low": lo, "fisher_high": hi, "boot_low": float(blo),
@@ -382,7 +383,8 @@ def relative_performance(btc: pd.Series, asset: pd.Series, bases: list[pd.Timest
 
 def gap_definitions(p: pd.DataFrame, *, gold: str = "gold_close_usd", as_of: pd.DatetimeIndex = AS_OF_WINDOW
                     ) -> pd.DataFrame:
-    """H3's gap under both BTC clocks, from the 10/9 and 10/10 closes to every as-of date.
+    """The BTC-minus-gold gap (the ledger's C13) under both BTC clocks, from the 10/9 and 10/10 closes to every
+    as-of date.  The spread over these choices is a range over definitions, not a confidence interval.
 
     * ``16:00 New York``: BTC at the U.S. close vs gold's close, U.S. trading days only;
     * ``UTC close``: BTC's UTC-day close vs gold's last close on or before that day (weekends included).
@@ -461,111 +463,105 @@ def chart_frame(df: pd.DataFrame, columns: list[str], *, digits: int = 3, weekly
     return d.reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------- the chapter's evidence and verdicts
-def evidence(p: pd.DataFrame) -> dict[str, object]:
-    """Every estimate the verdicts rest on, computed once (deterministic, seeds fixed)."""
+# --------------------------------------------------------------------------- the chapter's evidence and estimates
+def samples(p: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The chapter's aligned returns (all five pairs on common days) and its pre, post and pre+post samples."""
     r = pair_returns(p, PAIRS)
-    pre = r.loc[PRE_START:PRE_END]
-    post = r.loc[CRASH:POST_END]
+    return {"returns": r, "pre": r.loc[PRE_START:PRE_END], "post": r.loc[CRASH:POST_END],
+            "both": r.loc[PRE_START:POST_END]}
+
+
+def pair_ranking(p: pd.DataFrame, *, pairs: dict[str, str] | None = None, start: pd.Timestamp = PRE_START,
+                 end: pd.Timestamp = PRE_END, n_boot: int = N_BOOT, seed: int = SEED) -> pd.DataFrame:
+    """BTC's macro pairs ranked by |correlation| of daily returns: the one home of "gold ranks k of 5".
+
+    Default: the chapter's five pairs (:data:`PAIRS`: gold, Nasdaq-100, S&P 500, dollar index, 10-year yield
+    changes) over the pre year, on the days all five are observed, BTC at 16:00 New York -- the sample and pair
+    set of GOLD.H1.  One row per pair, strongest first: ``r``, Fisher-z ``fisher_low``/``fisher_high``,
+    ``rank`` (1 = largest |r|), ``rank_low``/``rank_high`` (2.5 and 97.5 % quantiles of the rank over
+    moving-block bootstrap draws that resample the same days for every pair), ``share_first`` (share of draws
+    in which the pair is the strongest) and ``n``.  ``attrs`` carry the sample in words and the pair count.
+    """
+    pairs = PAIRS if pairs is None else pairs
+    names = list(pairs)
+    d = pair_returns(p, pairs).loc[start:end, ["btc", *names]].dropna()
+    n = len(d)
+    r = d.corr()["btc"][names]
+    boot_ranks = boot_corrs(d, "btc", names, n_boot=n_boot, seed=seed).abs().rank(axis=1, ascending=False,
+                                                                                  method="min")
+    rows = []
+    for k in names:
+        lo, hi = st.fisher_ci(float(r[k]), n)
+        rows.append({"pair": k, "r": float(r[k]), "fisher_low": lo, "fisher_high": hi,
+                     "rank_low": int(np.floor(boot_ranks[k].quantile(0.025))),
+                     "rank_high": int(np.ceil(boot_ranks[k].quantile(0.975))),
+                     "share_first": float((boot_ranks[k] == 1).mean()), "n": n})
+    out = pd.DataFrame(rows).set_index("pair")
+    out.insert(1, "rank", out["r"].abs().rank(ascending=False, method="min").astype(int))
+    out = out.sort_values("rank")
+    out.attrs = {"sample": f"{d.index[0]:%Y-%m-%d}..{d.index[-1]:%Y-%m-%d}, {n} common days, BTC at 16:00 NY",
+                 "n_pairs": len(names)}
+    return out
+
+
+def evidence(p: pd.DataFrame) -> dict[str, object]:
+    """Every number the chapter shows, computed once (deterministic, seeds fixed).  Decides nothing."""
+    ev: dict[str, object] = dict(samples(p))
+    pre, post, both = ev["pre"], ev["post"], ev["both"]
     names = list(PAIRS)
-    ev: dict[str, object] = {"returns": r, "pre": pre, "post": post}
     ev["pre_table"] = corr_table(pre, "btc", names)
     ev["post_table"] = corr_table(post, "btc", names)
+    ev["ranking"] = pair_ranking(p)
     ev["h1"] = strongest_pair_test(pre, "gold", names[1:])
     ev["h2"] = corr_change(pre, post, "btc", "gold")
-    both = r.loc[PRE_START:POST_END]
-    ev["chow"] = chow_test(both, "btc", ["gold", "Nasdaq-100"], CRASH)
-    ev["cusum"] = cusum_test(both, "btc", ["gold", "Nasdaq-100"])
+    ev["chow"] = chow_test(both, "btc", BREAK_XS, CRASH)
+    ev["cusum"] = cusum_test(both, "btc", BREAK_XS)
+    # the gap behind the ledger's C13 (decided there): central value and the range over definitions
     gaps = gap_definitions(p)
     ev["gaps"] = gaps
     main = gaps[(gaps["base"] == CRASH) & (gaps["btc_clock"] == "16:00 New York")]
-    ev["h3_estimate"] = float(main["gap_pp"].median())
-    ev["h3_low"], ev["h3_high"] = float(gaps["gap_pp"].min()), float(gaps["gap_pp"].max())
-    ev["h3_test"] = mean_gap_test(r.loc[CRASH + pd.Timedelta(days=1):POST_END], "btc", "gold")
-    ra = risk_asset_changes(p)
-    ev["risk"] = ra
-    eq = r.loc[CRASH + pd.Timedelta(days=1):POST_END]
+    ev["gap_central"] = float(main["gap_pp"].median())
+    ev["gap_range_low"], ev["gap_range_high"] = float(gaps["gap_pp"].min()), float(gaps["gap_pp"].max())
+    # descriptive only: a test of a zero mean gap, not of the article's -25 pp
+    ev["gap_zero_test"] = mean_gap_test(ev["returns"].loc[CRASH + pd.Timedelta(days=1):POST_END], "btc", "gold")
+    # the U.S. equity numbers shown beside the ledger's C17 (decided there)
+    ev["risk"] = risk_asset_changes(p)
+    eq = ev["returns"].loc[CRASH + pd.Timedelta(days=1):POST_END]
     ev["risk_tests"] = {k: st.hac_ols(eq[k], pd.Series(1.0, index=eq.index, name="one"), const=False)
                         for k in ("S&P 500", "Nasdaq-100")}
     return ev
 
 
-def _risk_verdict(changes: pd.Series) -> str:
-    if (changes > 0).all():
-        return "supported"
-    if (changes < 0).all():
-        return "contradicted"
-    return "not supported"
-
-
-def verdicts(p: pd.DataFrame) -> pd.DataFrame:
-    """The chapter's verdict table (rules fixed in the notebook's hypotheses section)."""
-    ev = evidence(p)
+def estimates(p: pd.DataFrame) -> dict[str, Estimate]:
+    """One :class:`~unwind.study.Estimate` per hypothesis registered in ``study/04_gold.yaml``."""
+    s = samples(p)
+    pre, post, both = s["pre"], s["post"], s["both"]
+    names = list(PAIRS)
     pre_s = f"{PRE_START:%Y-%m-%d}..{PRE_END:%Y-%m-%d}"
     post_s = f"{CRASH:%Y-%m-%d}..{POST_END:%Y-%m-%d}"
-    rows = []
+    both_s = f"{PRE_START:%Y-%m-%d}..{POST_END:%Y-%m-%d}"
 
-    h1 = ev["h1"]
-    v1 = ("supported" if h1["ci_low"] > 0 else "contradicted" if h1["ci_high"] < 0 else "not supported")
-    rows.append(st.Verdict(
-        claim="H1 gold was BTC's strongest macro pair in the year before 10/10",
-        test=f"|r(BTC,gold)| - |r(BTC,{h1['best_other']})|, daily returns, block bootstrap",
-        estimate=h1["diff"], ci_low=h1["ci_low"], ci_high=h1["ci_high"], unit="correlation",
-        p_value=h1["p_value"], n=h1["n"], sample=pre_s + ", BTC at 16:00 NY", verdict=v1))
-
-    h2 = ev["h2"]
-    v2 = ("supported" if (h2["ci_high"] < 0 and h2["p_value"] < 0.05)
-          else "contradicted" if (h2["ci_low"] > 0 and h2["p_value"] < 0.05) else "not supported")
-    rows.append(st.Verdict(
-        claim="H2 the BTC-gold correlation fell after 10/10",
-        test="r(post) - r(pre), Fisher z test, Zou interval",
-        estimate=h2["diff"], ci_low=h2["ci_low"], ci_high=h2["ci_high"], unit="correlation",
-        p_value=h2["p_value"], n=h2["n_pre"] + h2["n_post"], sample=f"{pre_s} vs {post_s}", verdict=v2))
-
-    ch = ev["chow"]
-    v2b = ("supported" if (ch["change_gold_high"] < 0 and ch["change_gold_p"] < 0.05)
-           else "contradicted" if (ch["change_gold_low"] > 0 and ch["change_gold_p"] < 0.05) else "not supported")
-    rows.append(st.Verdict(
-        claim="H2 the BTC beta on gold broke at 10/10 (Chow)",
-        test=f"change in gold beta, BTC on gold + Nasdaq-100, HAC({ch['hac_lags']}) Wald",
-        estimate=ch["change_gold"], ci_low=ch["change_gold_low"], ci_high=ch["change_gold_high"],
-        unit="% BTC per % gold", p_value=ch["change_gold_p"], n=ch["n"], sample=f"{PRE_START:%Y-%m-%d}.."
-        f"{POST_END:%Y-%m-%d}", verdict=v2b))
-
-    cu = ev["cusum"]
-    rows.append(st.Verdict(
-        claim="H2 the BTC on gold + Nasdaq regression is unstable (no date)",
-        test="OLS-residual CUSUM (breaks_cusumolsresid)", estimate=cu["stat"], ci_low=np.nan, ci_high=np.nan,
-        unit="sup |scaled CUSUM|", p_value=cu["p_value"], n=cu["n"],
-        sample=f"{PRE_START:%Y-%m-%d}..{POST_END:%Y-%m-%d}",
-        verdict="supported" if cu["p_value"] < 0.05 else "not supported"))
-
-    est, lo, hi = ev["h3_estimate"], ev["h3_low"], ev["h3_high"]
-    if abs(est - H3_CLAIM_PP) <= H3_TOLERANCE_PP or lo <= H3_CLAIM_PP <= hi:
-        v3 = "supported"
-    elif est < 0:
-        v3 = "partly supported"
-    else:
-        v3 = "contradicted"
-    rows.append(st.Verdict(
-        claim="H3 BTC underperformed gold by ~25 pp since 10/10",
-        test="BTC % chg - gold % chg; interval = range over as-of dates, 10/9 or 10/10 base, BTC clock; "
-             "p: HAC t-test of zero mean daily log gap",
-        estimate=est, ci_low=lo, ci_high=hi, unit="pp", p_value=ev["h3_test"]["p_value"],
-        n=ev["h3_test"]["n"], sample=f"{CRASH:%Y-%m-%d} -> {AS_OF_WINDOW[0]:%Y-%m-%d}..{POST_END:%Y-%m-%d}",
-        verdict=v3))
-
-    ra = ev["risk"]
-    for name in ("S&P 500", "Nasdaq-100"):
-        ch_ = ra.loc[ra["asset"] == name, "pct_change"]
-        main = ra[(ra["asset"] == name) & (ra["base"] == CRASH)]["pct_change"].median()
-        res = ev["risk_tests"][name]
-        rows.append(st.Verdict(
-            claim=f"'strength in global risk assets elsewhere' ({name})",
-            test="% change; interval = range over as-of dates and 10/6 or 10/10 base; "
-                 "p: HAC t-test of zero mean daily return since 10/10",
-            estimate=float(main), ci_low=float(ch_.min()), ci_high=float(ch_.max()), unit="%",
-            p_value=float(res.pvalues["one"]), n=int(res.nobs),
-            sample=f"10/06 or 10/10 -> {AS_OF_WINDOW[0]:%m/%d}..{POST_END:%m/%d/%Y}, U.S. closes",
-            verdict=_risk_verdict(ch_)))
-    return st.verdict_table(rows, chapter=TAG)
+    h1 = strongest_pair_test(pre, "gold", names[1:])
+    h2 = corr_change(pre, post, "btc", "gold")
+    ch = chow_test(both, "btc", BREAK_XS, CRASH)
+    cu = cusum_test(both, "btc", BREAK_XS)
+    return {
+        "GOLD.H1": Estimate(
+            value=h1["diff"], low=h1["ci_low"], high=h1["ci_high"], interval="95% CI", p=h1["p_value"], n=h1["n"],
+            unit="correlation", sample=f"{pre_s}, BTC at 16:00 NY, common days",
+            method=f"|r(BTC,gold)| − |r(BTC,{h1['best_other']})|, daily returns, moving-block bootstrap",
+            text=f"r(gold) {h1['r_target']:.2f} vs r({h1['best_other']}) {h1['r_best']:.2f}"),
+        "GOLD.H2.corr": Estimate(
+            value=h2["diff"], low=h2["ci_low"], high=h2["ci_high"], interval="95% CI", p=h2["p_value"],
+            n=h2["n_pre"] + h2["n_post"], unit="correlation", sample=f"{pre_s} vs {post_s}",
+            method="r(post) − r(pre), Fisher-z test, Zou interval",
+            text=f"r(BTC,gold) {h2['r_pre']:.2f} before, {h2['r_post']:.2f} after 10/10"),
+        "GOLD.H2.chow": Estimate(
+            value=ch["change_gold"], low=ch["change_gold_low"], high=ch["change_gold_high"], interval="95% CI",
+            p=ch["change_gold_p"], n=ch["n"], unit="% BTC per % gold", sample=f"{both_s}, break {CRASH:%Y-%m-%d}",
+            method=f"change in gold beta, BTC on gold + Nasdaq-100, HAC({ch['hac_lags']}) Wald"),
+        "GOLD.H2.cusum": Estimate(
+            value=cu["stat"], p=cu["p_value"], n=cu["n"], unit="sup |scaled CUSUM|", sample=both_s,
+            method="OLS-residual CUSUM (breaks_cusumolsresid), BTC on gold + Nasdaq-100",
+            text=f"largest excursion on {cu['peak_date']:%Y-%m-%d}"),
+    }
