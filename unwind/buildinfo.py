@@ -5,7 +5,6 @@ Shown on the status page and on the PDF cover, so a printed copy names exactly w
 
 from __future__ import annotations
 
-import hashlib
 import re
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
@@ -13,8 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 import pandas as pd
 
 from . import config
-
-MANIFEST = config.REPO_ROOT / "data" / "snapshot.sha256"
+from .sources import manifest
 
 
 def commit() -> str:
@@ -31,15 +29,15 @@ def commit() -> str:
 
 def manifest_hash() -> str:
     """sha256 of the committed snapshot manifest (the hashes of every data file the book reads)."""
-    if not MANIFEST.is_file():
-        return "no manifest"
-    return hashlib.sha256(MANIFEST.read_bytes()).hexdigest()
+    return manifest.manifest_sha256()
 
 
 def data_label() -> str:
     """Which data the build read: the committed snapshot, or refreshed files identified by their sidecars."""
     root = config.data_root()
-    return "snapshot (verified against the manifest)" if config.verify_manifest() else f"{root} (manifest not checked)"
+    if manifest.active(root):
+        return "the snapshot, verified file by file against the manifest"
+    return f"{root} (not the snapshot: files identified by their provenance sidecars)"
 
 
 def versions() -> pd.DataFrame:

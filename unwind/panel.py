@@ -37,6 +37,7 @@ from .sources import yahoo as yh
 from .sources.base import file_sha256
 from .sources.bitstamp import bitstamp_btc
 from .sources.cmc import cmc_global
+from .sources.crosscheck import crosscheck
 from .sources.sentiment import fear_greed
 
 START = pd.Timestamp("2017-01-01")
@@ -172,7 +173,11 @@ def us_close_price(hourly: pd.DataFrame, us_days: pd.DatetimeIndex) -> pd.Series
 
 
 def _build() -> pd.DataFrame:
-    idx = pd.date_range(START, "2026-12-31", freq="D", name="date")
+    # every source agrees with every other where they overlap (a hard check; DataError names the file and row)
+    crosscheck()
+    # to today: the loaders reject rows dated in the future, and the panel is trimmed to its last row below, so
+    # data fetched later are never dropped by a fixed end date
+    idx = pd.date_range(START, pd.Timestamp.now(tz="UTC").tz_localize(None).normalize(), freq="D", name="date")
     p = pd.DataFrame(index=idx)
 
     yb = yh.yahoo_ohlcv("BTC-USD")["close_usd"]
