@@ -30,7 +30,6 @@ from .sources.base import file_sha256
 from .study.engine import COLUMNS
 
 RESULTS_DIR = config.REPO_ROOT / "results"
-#: the chapter modules that estimate registered hypotheses, in book order
 #: the book's chapters that estimate registered hypotheses (registry ``chapter`` -> module), in book order
 CHAPTER_MODULES = {
     "01_claims": "claims",
