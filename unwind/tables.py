@@ -111,3 +111,21 @@ def brief(table: pd.DataFrame, ids: list[str], *, title: str = "Verdict in brief
                     f'<span class="vreason">— {html.escape(table.loc[i, "reason"])}</span></li>' for i in ids)
     return HTML(f'<div class="verdict-brief"><p class="verdict-brief-title">{html.escape(title)}</p>'
                 f"<ul>{items}</ul></div>")
+
+
+def story_board(table: pd.DataFrame, rows: list[tuple[str, str, str | None, str]]) -> HTML:
+    """The intro's board of the causal stories: story, verdict on the data the article had (in sample), and the
+    verdict of the same registered rule on the year after it (out of sample).  ``rows``: (story, in-sample id,
+    out-of-sample id or None, link)."""
+    body = []
+    for story, ins, oos, link in rows:
+        right = (badge(table.loc[oos]) + f' <span class="vreason">{html.escape(oos)}</span>') if oos else \
+            '<span class="vreason">judged on the year after the article: it is itself an out-of-sample call</span>'
+        body.append(f'<tr><th scope="row"><a href="{html.escape(link)}">{html.escape(story)}</a></th>'
+                    f'<td data-label="To the article">{badge(table.loc[ins])} '
+                    f'<span class="vreason">{html.escape(ins)}</span></td>'
+                    f'<td data-label="The year after">{right}</td></tr>')
+    head = ('<thead><tr><th scope="col">Story</th><th scope="col">On the data the article had</th>'
+            '<th scope="col">On the year after (same rule)</th></tr></thead>')
+    return HTML('<div class="verdict-table-wrap"><table class="verdict-table story-board">' + head + "<tbody>"
+                + "".join(body) + "</tbody></table></div>")
