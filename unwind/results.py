@@ -184,6 +184,24 @@ def write_expected() -> None:
     readings_frame(ests).to_csv(EXPECTED_READINGS, index=False, float_format="%.10g")
 
 
+#: glue-key suffix for each verdict word (counts in prose)
+COUNT_KEYS = {"supported": "supported", "partly supported": "partly_supported", "not supported": "not_supported",
+              "contradicted": "contradicted", "cannot be checked with this data": "cannot_check"}
+
+
+def glue_counts(table: pd.DataFrame, ids: list[str], prefix: str) -> None:
+    """Glue how many of ``ids`` carry each verdict word: ``<prefix>_n``, ``<prefix>_n_supported``,
+    ``_n_partly_supported``, ``_n_not_supported``, ``_n_contradicted``, ``_n_cannot_check``, and ``_n_dagger``
+    (verdicts that another possible publication date would change)."""
+    from myst_nb import glue as _glue
+
+    words = table.loc[ids, "verdict"].value_counts()
+    _glue(f"{prefix}_n", len(ids), display=False)
+    for word, key in COUNT_KEYS.items():
+        _glue(f"{prefix}_n_{key}", int(words.get(word, 0)), display=False)
+    _glue(f"{prefix}_n_dagger", int(table.loc[ids, "date_sensitive"].sum()), display=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv == ["--write-expected"]:
