@@ -60,6 +60,20 @@ def test_signed_test_required_checks():
         rules.signed_test(h, ci(1, 0.5, 1.5, 0.001), ctx())
 
 
+def test_a_contradiction_also_needs_the_registered_checks():
+    h = H("signed_test", sign=1, requires=["same sign in both halves"])
+    e = ci(-1, -1.5, -0.5, 0.001, checks={"same sign in both halves": False})
+    d = rules.signed_test(h, e, ctx())
+    assert d.word == NOT and "opposite sign" in d.reason and "both halves" in d.reason
+    e_ok = ci(-1, -1.5, -0.5, 0.001, checks={"same sign in both halves": True})
+    assert rules.signed_test(h, e_ok, ctx()).word == CONTRA
+    hv = H("signed_var", sign=-1, requires=["same sign in both halves"])
+    assert rules.signed_var(hv, ci(0.08, 0.04, 0.12, 0.001, checks={"same sign in both halves": False}),
+                            ctx()).word == NOT
+    assert rules.signed_var(hv, ci(0.08, 0.04, 0.12, 0.001, checks={"same sign in both halves": True}),
+                            ctx()).word == CONTRA
+
+
 def test_signed_test_missing_data_and_wrong_interval_kind():
     h = H("signed_test", sign=1)
     assert rules.signed_test(h, Estimate(missing="no depth data"), ctx()).word == CANNOT
@@ -186,6 +200,12 @@ def dec(word, sens=False, i="x"):
 def test_composite_branches(parts, word):
     h = H("composite", components=["a", "b"])
     assert rules.composite(h, Estimate(), ctx(components=tuple(dec(w) for w in parts))).word == word
+
+
+def test_composite_reason_lists_every_part():
+    h = H("composite", components=["a", "b"])
+    d = rules.composite(h, Estimate(), ctx(components=(dec(CONTRA, i="GOLD.H1"), dec(NOT, i="GOLD.H2.corr"))))
+    assert d.word == CONTRA and "GOLD.H1 contradicted" in d.reason and "GOLD.H2.corr not supported" in d.reason
 
 
 def test_composite_inherits_date_sensitivity():

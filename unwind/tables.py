@@ -36,11 +36,14 @@ def _p(x: float) -> str:
 
 
 def badge(row: pd.Series | dict) -> str:
-    """One verdict badge: mark + words (never colour alone), the id and the word as data attributes."""
+    """One verdict badge: mark + words (never colour alone), the id and the word as data attributes; a ‡ when
+    the rule was written or changed after a first look at the estimate (the registry's ``written: after``)."""
     word, lab = row["verdict"], row["label"]
+    after = ('<sup class="written-after" title="rule written or changed after a first look at the estimate">‡</sup>'
+             if row.get("written") == "after" else "")
     return (f'<span class="verdict verdict-{SLUG[word]}" data-hyp="{html.escape(str(row["id"]))}" '
             f'data-verdict="{html.escape(word)}"><span aria-hidden="true">{MARK[word]}</span> '
-            f"{html.escape(lab)}</span>")
+            f"{html.escape(lab)}{after}</span>")
 
 
 def interval_text(row: pd.Series | dict) -> str:

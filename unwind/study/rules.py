@@ -63,25 +63,26 @@ def _failed_checks(h: Hypothesis, e: Estimate) -> list[str]:
 
 
 def signed_test(h: Hypothesis, e: Estimate, ctx: Context) -> Decision:
-    """A test of a signed effect.  supported: the deciding p < alpha, the estimate has the registered sign, its
-    95 % CI lies wholly on that side of zero, and every required robustness check holds.  contradicted: p <
-    alpha with the CI wholly on the other side.  Otherwise not supported (the reason says which part failed)."""
+    """A test of a signed effect.  supported: the deciding p < alpha, the estimate has the registered sign and its
+    95 % CI lies wholly on that side of zero.  contradicted: p < alpha with the CI wholly on the other side.  A
+    decisive word (supported or contradicted) also needs every registered robustness check to hold; otherwise,
+    and whenever the test does not reject, not supported (the reason says which part failed)."""
     if e.missing:
         return Decision(CANNOT, e.missing)
     p, p_name = _p_decides(h, e, ctx)
     if math.isnan(p) or math.isnan(e.value):
         raise ValueError(f"{h.id}: rule signed_test needs an estimate and a p-value")
-    sign = h.sign
-    right_side = (e.low > 0 if sign > 0 else e.high < 0) if e.interval == "95% CI" else False
-    wrong_side = (e.high < 0 if sign > 0 else e.low > 0) if e.interval == "95% CI" else False
     if e.interval != "95% CI":
         raise ValueError(f"{h.id}: rule signed_test needs a 95% CI, got {e.interval!r}")
-    if p < ctx.alpha and wrong_side:
-        return Decision(CONTRA, f"{p_name} {p:.3g} < {ctx.alpha} with the interval on the opposite side of zero")
-    if p < ctx.alpha and right_side:
+    right_side = e.low > 0 if h.sign > 0 else e.high < 0
+    wrong_side = e.high < 0 if h.sign > 0 else e.low > 0
+    if p < ctx.alpha and (right_side or wrong_side):
         failed = _failed_checks(h, e)
+        side = "the registered sign" if right_side else "the opposite sign"
         if failed:
-            return Decision(NOT, f"significant with the registered sign, but fails: {', '.join(failed)}")
+            return Decision(NOT, f"significant with {side}, but fails: {', '.join(failed)}")
+        if wrong_side:
+            return Decision(CONTRA, f"{p_name} {p:.3g} < {ctx.alpha} with the interval on the opposite side of zero")
         return Decision(SUPPORTED, f"{p_name} {p:.3g} < {ctx.alpha}, interval on the registered side of zero")
     if e.p < ctx.alpha and p >= ctx.alpha:
         return Decision(NOT, f"raw p {e.p:.3g} < {ctx.alpha} but {p_name} {p:.3g}: not significant across the book")
@@ -93,8 +94,8 @@ def signed_test(h: Hypothesis, e: Estimate, ctx: Context) -> Decision:
 def signed_var(h: Hypothesis, e: Estimate, ctx: Context) -> Decision:
     """A VAR Granger (Wald) test with the sum of the lag coefficients as the estimate.  supported: Wald rejects
     (deciding p < alpha) and the summed-lag 95 % CI lies on the registered side of zero.  contradicted: Wald
-    rejects with the CI on the other side.  A rejection whose summed effect could have either sign is not
-    support for a signed claim: not supported."""
+    rejects with the CI on the other side.  A decisive word also needs every registered robustness check to hold.
+    A rejection whose summed effect could have either sign is not support for a signed claim: not supported."""
     if e.missing:
         return Decision(CANNOT, e.missing)
     p, p_name = _p_decides(h, e, ctx)
@@ -102,13 +103,15 @@ def signed_var(h: Hypothesis, e: Estimate, ctx: Context) -> Decision:
         raise ValueError(f"{h.id}: rule signed_var needs the 95% CI of the summed lags")
     right = e.low > 0 if h.sign > 0 else e.high < 0
     wrong = e.high < 0 if h.sign > 0 else e.low > 0
-    if p < ctx.alpha and right:
+    if p < ctx.alpha and (right or wrong):
         failed = _failed_checks(h, e)
+        side = "the registered net sign" if right else "the opposite net sign"
         if failed:
-            return Decision(NOT, f"Wald rejects with the registered net sign, but fails: {', '.join(failed)}")
+            return Decision(NOT, f"Wald rejects with {side}, but fails: {', '.join(failed)}")
+        if wrong:
+            return Decision(CONTRA, f"Wald {p_name} {p:.3g}; summed lags on the opposite side "
+                            f"({e.low:.3g} … {e.high:.3g})")
         return Decision(SUPPORTED, f"Wald {p_name} {p:.3g}; summed lags {e.low:.3g} … {e.high:.3g}")
-    if p < ctx.alpha and wrong:
-        return Decision(CONTRA, f"Wald {p_name} {p:.3g}; summed lags on the opposite side ({e.low:.3g} … {e.high:.3g})")
     if p < ctx.alpha:
         return Decision(NOT, f"Wald {p_name} {p:.3g} rejects, but the summed lags ({e.low:.3g} … {e.high:.3g}) "
                         "do not establish a sign")
@@ -217,24 +220,24 @@ def tolerance(h: Hypothesis, e: Estimate, ctx: Context) -> Decision:
 
 def composite(h: Hypothesis, e: Estimate, ctx: Context) -> Decision:
     """A story made of registered parts.  Every part supported -> supported; some parts supported (or partly)
-    -> partly supported (depends on which part one reads the story by); none supported and some contradicted
-    -> contradicted; otherwise not supported.  Date-sensitive if a part is."""
+    -> partly supported (the story holds for some of its parts); none supported and some contradicted ->
+    contradicted; otherwise not supported.  The reason lists every part with its word.  Date-sensitive if a
+    part is."""
     parts = ctx.components
     if not parts:
         raise ValueError(f"{h.id}: composite without decided components")
     words = [c.word for c in parts]
     sens = any(c.date_sensitive for c in parts)
-    yes = [c.id for c in parts if c.word in (SUPPORTED, PARTLY)]
+    listing = "; ".join(f"{c.id} {c.word}" for c in parts)
     if all(w == SUPPORTED for w in words):
-        return Decision(SUPPORTED, "every part supported", sens)
-    if yes:
-        return Decision(PARTLY, f"supported in part: {', '.join(yes)}", sens)
+        return Decision(SUPPORTED, f"every part supported ({listing})", sens)
+    if any(w in (SUPPORTED, PARTLY) for w in words):
+        return Decision(PARTLY, f"holds for some parts: {listing}", sens)
     if any(w == CONTRA for w in words):
-        return Decision(CONTRA, "no part supported; " + ", ".join(c.id for c in parts if c.word == CONTRA)
-                        + " contradicted", sens)
+        return Decision(CONTRA, f"no part supported: {listing}", sens)
     if all(w == CANNOT for w in words):
-        return Decision(CANNOT, "no part can be checked", sens)
-    return Decision(NOT, "no part supported", sens)
+        return Decision(CANNOT, f"no part can be checked ({listing})", sens)
+    return Decision(NOT, f"no part supported: {listing}", sens)
 
 
 RULES: dict[str, Callable[[Hypothesis, Estimate, Context], Decision]] = {
