@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .hashing import file_sha256
 from .sources import REGISTRY, Source, data_dir, resolve
-from .sources.base import file_sha256
 
 #: Terms under which each provider's data are used, as stated in the snapshot's SOURCE.md files. None of
 #: the data is redistributed by this repository: it is read in place or fetched by the reader.

@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 
 from . import config
+from .hashing import file_sha256
 from .sources import REGISTRY, DataError, resolve
 from .sources import binance as bn
 from .sources import coinglass as cg
 from .sources import flows as fl
 from .sources import yahoo as yh
-from .sources.base import file_sha256
 from .sources.bitstamp import bitstamp_btc
 from .sources.cmc import cmc_global
 from .sources.crosscheck import crosscheck

@@ -25,8 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import config, study
+from .hashing import file_sha256
 from .sources import REGISTRY, resolve
-from .sources.base import file_sha256
 from .study.engine import COLUMNS
 
 RESULTS_DIR = config.REPO_ROOT / "results"

@@ -14,7 +14,6 @@ Idempotent: files are rewritten only when their content would change.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import shutil
@@ -24,6 +23,8 @@ import tarfile
 from pathlib import Path
 
 import platformdirs
+
+from .hashing import sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR_DIR = ROOT / "book" / "_vendor"
@@ -90,7 +91,7 @@ def _mathjax_tarball() -> bytes:
             stdout=subprocess.DEVNULL,
         )
     data = tgz.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256(data)
     if digest != MATHJAX_SHA256:
         tgz.unlink()
         raise RuntimeError(f"{tgz}: sha256 {digest}, expected {MATHJAX_SHA256}; deleted, rerun to refetch")

@@ -20,7 +20,6 @@ A source whose newest row is older than its job's ``stale_after`` is reported
 from __future__ import annotations
 
 import email.utils
-import hashlib
 import json
 import math
 import os
@@ -41,6 +40,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 from tqdm import tqdm
 
 from .. import config
+from ..hashing import file_sha256, sha256
 from ..sources import REGISTRY
 from ..sources.base import DataError, Table, parse_time
 
@@ -374,10 +374,6 @@ def render(df: pd.DataFrame, table: Table) -> bytes:
     return df.to_csv(index=False, header=table.header, lineterminator="\n").encode()
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def stamp(t: pd.Timestamp, table: Table) -> str:
     return f"{t:%Y-%m-%d}" if table.time_kind == "date" else t.isoformat()
 
@@ -683,7 +679,7 @@ def provenance_table(data_dir: str | Path | None = None) -> pd.DataFrame:
     for p in sorted(root.rglob("*.provenance.json")):
         rec = json.loads(p.read_text())
         target = p.with_name(p.name.removesuffix(".provenance.json"))
-        rec["sha256_ok"] = target.is_file() and sha256(target.read_bytes()) == rec.get("sha256")
+        rec["sha256_ok"] = target.is_file() and file_sha256(target, cached=False) == rec.get("sha256")
         rec["urls"] = " ; ".join(rec.get("urls", []))
         rows.append(rec)
     return pd.DataFrame(rows, columns=PROVENANCE_COLUMNS).sort_values("file", ignore_index=True)

@@ -9,7 +9,6 @@ the line and what was expected -- nothing is dropped silently.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import warnings
@@ -75,23 +74,6 @@ def data_dir() -> Path:
 
 def resolve(relpath: str) -> Path:
     return data_dir() / relpath
-
-
-_HASHES: dict[tuple[str, int, int], str] = {}
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, read in 1 MiB blocks; computed once per process per (path, mtime, size)."""
-    path = Path(path)
-    st = path.stat()
-    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-    if key not in _HASHES:
-        h = hashlib.sha256()
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        _HASHES[key] = h.hexdigest()
-    return _HASHES[key]
 
 
 TimeKind = Literal["date", "epoch_ms", "timestamp"]

@@ -1,7 +1,7 @@
 """The snapshot manifest: the sha256 of every file the report reads, committed as ``data/snapshot.sha256``.
 
 Reading the default snapshot checks each file against it (once per process per file, see
-:func:`unwind.sources.base.file_sha256`); a mismatch is a :class:`DataError` naming the file and both
+:func:`unwind.hashing.file_sha256`); a mismatch is a :class:`DataError` naming the file and both
 hashes.  ``UNWIND_VERIFY_MANIFEST=0`` switches the check off; refreshed data in ``data/live`` are never
 checked against it (their provenance sidecars identify them).  The plausibility checks in
 :func:`unwind.sources.base.check_plausible` do not rely on it.
@@ -20,7 +20,8 @@ import sys
 from pathlib import Path
 
 from .. import config
-from .base import DataError, file_sha256
+from ..hashing import file_sha256
+from .base import DataError
 
 MANIFEST = config.REPO_ROOT / "data" / "snapshot.sha256"
 LIVE = config.REPO_ROOT / "data" / "live"
