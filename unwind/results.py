@@ -38,6 +38,7 @@ CHAPTER_MODULES = {
     "04_gold": "gold",
     "05_bottoming": "bottoming",
     "06_next_crash": "next_crash",
+    "07_sequence": "sequence",
 }
 
 
