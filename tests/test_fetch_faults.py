@@ -179,6 +179,15 @@ def test_malformed_html(tmp_path, http, installed):  # noqa: F811
     assert_failed_cleanly(r, before, tmp_path, "no table with a 'Total' column")
 
 
+def test_truncated_html(tmp_path, http, installed):  # noqa: F811
+    before = installed("farside_btc")
+    body = fixture("farside_btc.html")
+    cut = body.index("(3.3)")  # inside the row of 20 Aug, after its IBIT cell: what is left adds up (0.0 = 0)
+    http.add(responses.GET, ffs.URL["BTC"], body=body[:cut])
+    r, _ = refresh("farside_btc", tmp_path)
+    assert_failed_cleanly(r, before, tmp_path, "row of 20 Aug 2026 has no Total", "truncated")
+
+
 DRIFT = [  # source, edit of the recorded response, phrase in the message
     ("fred_DGS10", lambda s: s.replace("observation_date,DGS10", "date,DGS10_PCT"), "unexpected header"),
     ("binance_BTCUSDT_spot_1d", lambda s: json.dumps([k[:6] for k in json.loads(s)]), "klines of 12 fields"),

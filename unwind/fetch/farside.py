@@ -6,10 +6,12 @@ current New York day is still filling in and is dropped.
 
 from __future__ import annotations
 
+import io
 import re
-from html.parser import HTMLParser
+from collections import defaultdict
 
 import pandas as pd
+from lxml import etree
 
 from ..sources import flows
 from .common import Ctx, FetchError, Job, Part, get
@@ -21,34 +23,30 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 STALE_AFTER = pd.Timedelta(days=7)  # US trading days: weekends and holidays (Easter, Christmas) included
 
 
-class _Tables(HTMLParser):
-    """Every <table> as a list of rows of cell texts."""
+_PLACEHOLDER = re.compile(r"^Unnamed: \d+(_level_\d+)?$")  # pandas' label for an empty header cell
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
 
-    def handle_starttag(self, tag: str, attrs) -> None:
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr" and self.tables:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
+def _tables(html: str) -> list[list[list[str]]]:
+    """Every ``<table>`` as a list of rows of cell texts (whitespace collapsed), header rows first.
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.tables[-1].append(self._row)
-            self._row = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
+    ``pandas.read_html`` with every cell kept as the text it reads, so ``(12.3)`` and ``1,012.4`` reach
+    :func:`_flow` as written.  The header rows it infers (``<thead>``, or leading rows of ``<th>``) come
+    back from the column labels, with its placeholder for an empty header cell blanked again.
+    """
+    try:
+        frames = pd.read_html(io.StringIO(html), flavor="lxml", thousands=None, keep_default_na=False,
+                              converters=defaultdict(lambda: str))
+    except (ValueError, etree.LxmlError):  # no <table> in the page, or no document at all
+        return []
+    tables = []
+    for df in frames:
+        cols = df.columns
+        head = []
+        if list(cols) != list(range(len(cols))):  # pandas' own 0..n-1: no header row was inferred
+            head = [["" if _PLACEHOLDER.match(str(c)) else str(c) for c in cols.get_level_values(i)]
+                    for i in range(cols.nlevels)]
+        tables.append(head + df.astype(str).values.tolist())
+    return tables
 
 
 def _day(text: str) -> pd.Timestamp | None:
@@ -76,9 +74,8 @@ def _flow(text: str, where: str) -> str:
 def parse(html: str, asset: str, url: str) -> pd.DataFrame:
     """The flow table as ``date, <funds in the loader's order>, Total`` (text cells)."""
     funds = flows.FARSIDE[asset][1]
-    parser = _Tables()
-    parser.feed(html)
-    for table in parser.tables:
+    tables = _tables(html)
+    for table in tables:
         header = next((r for r in table if "Total" in r and any(f in r for f in funds)), None)
         if header is None:
             continue
@@ -87,13 +84,14 @@ def parse(html: str, asset: str, url: str) -> pd.DataFrame:
         if unknown:
             raise FetchError(f"{url}: unknown column(s) {unknown} in the flow table (a fund was added or renamed; "
                              f"the loader knows {list(funds)} + Total)")
+        total_at = max(i for i, n in enumerate(header) if n == "Total")
         rows = []
         for r in table:
             day = _day(r[0]) if r else None
             if day is None:  # header, fee and summary rows (Total, Average, Maximum, Minimum)
                 continue
-            if len(r) != len(header):
-                raise FetchError(f"{url}: the row of {r[0]} has {len(r)} cells, the header {len(header)}")
+            if not r[total_at]:  # read_html pads a row cut short with empty cells
+                raise FetchError(f"{url}: the row of {r[0]} has no Total (a row cut short: truncated page?)")
             cells = dict(zip(names, (_flow(c, f"{url} {r[0]} {n}") for n, c in zip(names, r[1:], strict=True)),
                              strict=True))
             rows.append([f"{day:%Y-%m-%d}", *(cells.get(f, "") for f in funds), cells["Total"] or "0"])
@@ -101,7 +99,7 @@ def parse(html: str, asset: str, url: str) -> pd.DataFrame:
             raise FetchError(f"{url}: the flow table has no dated rows")
         return pd.DataFrame(rows, columns=["date", *funds, "Total"], dtype=str)
     raise FetchError(f"{url}: no table with a 'Total' column and the known fund tickers "
-                     f"({len(parser.tables)} table(s) in the page): layout changed, or a blocked/error page")
+                     f"({len(tables)} table(s) in the page): layout changed, or a blocked/error page")
 
 
 def _part(asset: str) -> Part:
