@@ -132,3 +132,34 @@ def story_board(table: pd.DataFrame, rows: list[tuple[str, str, str | None, str]
             '<th scope="col">On the year after (same rule)</th></tr></thead>')
     return HTML('<div class="verdict-table-wrap"><table class="verdict-table story-board">' + head + "<tbody>"
                 + "".join(body) + "</tbody></table></div>")
+
+
+def frame(df: pd.DataFrame, *, columns: dict[str, str] | None = None, digits: int | dict[str, int] = 2,
+          index: bool = True, caption: str = ""):
+    """Any table for people: columns renamed to readable names with units (``columns`` old -> new; columns not
+    named keep their name), numbers rounded (``digits`` for all, or per new column name), thousands separated,
+    booleans as ✓ / ✗, missing values as "–", dates as YYYY-MM-DD.  Returns a pandas Styler (HTML in the book)."""
+    out = df.copy()
+    if columns:
+        out = out.rename(columns=columns)
+    fmt = {}
+    for c in out.columns:
+        s = out[c]
+        if pd.api.types.is_bool_dtype(s) or (s.dtype == object and s.dropna().map(type).eq(bool).all()
+                                            and s.notna().any()):
+            out[c] = s.map(lambda v: "–" if pd.isna(v) else ("✓" if v else "✗"))
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            out[c] = s.dt.strftime("%Y-%m-%d").fillna("–")
+        elif pd.api.types.is_integer_dtype(s):
+            fmt[c] = "{:,}"
+        elif pd.api.types.is_float_dtype(s):
+            d = digits.get(c, 2) if isinstance(digits, dict) else digits
+            fmt[c] = f"{{:,.{d}f}}"
+    if isinstance(out.index, pd.DatetimeIndex):
+        out.index = out.index.strftime("%Y-%m-%d")
+    sty = out.style.format(fmt, na_rep="–")
+    if not index:
+        sty = sty.hide(axis="index")
+    if caption:
+        sty = sty.set_caption(caption)
+    return sty
