@@ -11,7 +11,11 @@ def test_calendar_classification():
     assert name == "every day" and len(grid.difference(days.delete(3))) == 1
     bdays = pd.bdate_range("2025-01-01", "2025-01-31")
     name, grid = audit.calendar_of(bdays.delete(0))
-    assert name == "U.S. weekdays"
+    assert name == "NYSE sessions"
+    # NYSE closed on 2025-01-01, 01-09 (a national day of mourning) and 01-20: no grid point, no false gap
+    sessions = bdays.drop(pd.to_datetime(["2025-01-01", "2025-01-09", "2025-01-20"]))
+    name, grid = audit.calendar_of(sessions.delete(5))
+    assert name == "NYSE sessions" and grid.difference(sessions.delete(5)).tolist() == [sessions[5]]
     hours = pd.date_range("2025-01-01", periods=48, freq="4h")
     name, grid = audit.calendar_of(hours.delete(5))
     assert name == "every 4h" and len(grid) == 48

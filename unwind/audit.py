@@ -7,6 +7,7 @@ import pandas as pd
 
 from .hashing import file_sha256
 from .sources import REGISTRY, Source, data_dir, resolve
+from .sources.base import nyse_sessions
 
 #: Terms under which each provider's data are used, as stated in the snapshot's SOURCE.md files. None of
 #: the data is redistributed by this repository: it is read in place or fetched by the reader.
@@ -43,7 +44,11 @@ def _time_index(df: pd.DataFrame) -> pd.DatetimeIndex | None:
 
 
 def calendar_of(idx: pd.DatetimeIndex) -> tuple[str, pd.DatetimeIndex]:
-    """Classify an index and return the grid it should fill: every day, weekdays, or a fixed intraday step."""
+    """Classify an index and return the grid it should fill: every day, NYSE sessions, or a fixed intraday step.
+
+    A daily series with (almost) no weekend rows is a U.S. market's: its grid is the NYSE (XNYS) sessions of
+    :func:`unwind.sources.base.nyse_sessions`, so exchange holidays are not counted as missing.
+    """
     step = idx.to_series().diff().median()
     if pd.Timedelta(hours=20) <= step < pd.Timedelta(days=1):  # one snapshot a day at a varying time
         idx = idx.normalize()
@@ -53,7 +58,11 @@ def calendar_of(idx: pd.DatetimeIndex) -> tuple[str, pd.DatetimeIndex]:
     if step >= pd.Timedelta(days=6):
         return "weekly", pd.DatetimeIndex(idx)
     if (idx.day_of_week >= 5).mean() < 0.05:
-        return "U.S. weekdays", pd.bdate_range(idx[0], idx[-1])
+        sessions = nyse_sessions()
+        if idx[0] < sessions[0] or idx[-1] > sessions[-1]:
+            raise ValueError(f"{idx[0]:%Y-%m-%d} … {idx[-1]:%Y-%m-%d} reaches past the NYSE session list "
+                             f"({sessions[0]:%Y-%m-%d} … {sessions[-1]:%Y-%m-%d}; see CALENDAR_START)")
+        return "NYSE sessions", sessions[(sessions >= idx[0].normalize()) & (sessions <= idx[-1].normalize())]
     return "every day", pd.date_range(idx[0], idx[-1], freq="D")
 
 
