@@ -32,6 +32,7 @@ SHADE = "#f2c14e"
 # chart keeps its light-mode ink. Wide charts scroll instead of overflowing; printed code wraps.
 CHART_CSS = """\
 .vega-embed { max-width: 100%; overflow-x: auto; }
+.vega-embed.has-actions, .cell_output .vega-embed { width: 100%; }
 span.pasted-text { font-weight: inherit; }
 @media print { div.highlight pre { white-space: pre-wrap; } table { font-size: 0.8em; } }
 """
@@ -117,16 +118,45 @@ def bar(
     return _xy(df, x, y, color, title, y_title).mark_bar()
 
 
-def shade(start: str | pd.Timestamp, end: str | pd.Timestamp, label: str | None = None) -> alt.Chart:
-    """A shaded date window to layer under a time-series chart: ``shade(a, b) + line(...)``."""
-    window = pd.DataFrame(
-        {
-            "start": [pd.Timestamp(start)],
-            "end": [pd.Timestamp(end)],
-            "label": [label or f"{pd.Timestamp(start):%Y-%m-%d} to {pd.Timestamp(end):%Y-%m-%d}"],
-        }
-    )
-    return alt.Chart(window).mark_rect(color=SHADE, opacity=0.25).encode(x="start:T", x2="end:T", tooltip=["label:N"])
+def shade(start: str | pd.Timestamp, end: str | pd.Timestamp, label: str | None = None) -> alt.LayerChart:
+    """A shaded date window, labelled at its top left, to layer under a time-series chart:
+    ``shade(a, b, "after the crash") + line(...)``."""
+    text = label or f"{pd.Timestamp(start):%Y-%m-%d} to {pd.Timestamp(end):%Y-%m-%d}"
+    window = pd.DataFrame({"start": [pd.Timestamp(start)], "end": [pd.Timestamp(end)], "label": [text]})
+    base = alt.Chart(window)
+    band = base.mark_rect(color=SHADE, opacity=0.25).encode(x="start:T", x2="end:T", tooltip=["label:N"])
+    name = base.mark_text(align="left", baseline="top", dx=3, dy=3, fontSize=11, color=TEXT).encode(
+        x="start:T", y=alt.value(0), text="label:N")
+    return band + name
+
+
+def rule(value: float | str | pd.Timestamp, label: str, *, axis: str = "y", dash: tuple[int, int] = (4, 3)
+         ) -> alt.LayerChart:
+    """A labelled reference line: a threshold (``axis="y"``, a number) or an event (``axis="x"``, a date)."""
+    if axis == "x":
+        d = pd.DataFrame({"v": [pd.Timestamp(value)], "label": [label]})
+        enc, txt = {"x": "v:T"}, {"x": "v:T", "y": alt.value(0)}
+        text = alt.Chart(d).mark_text(align="left", baseline="top", dx=3, dy=14, fontSize=11, color=TEXT)
+    else:
+        d = pd.DataFrame({"v": [float(value)], "label": [label]})
+        enc, txt = {"y": "v:Q"}, {"y": "v:Q", "x": alt.value(0)}
+        text = alt.Chart(d).mark_text(align="left", baseline="bottom", dx=3, dy=-2, fontSize=11, color=TEXT)
+    line_ = alt.Chart(d).mark_rule(color=TEXT, strokeDash=list(dash)).encode(**enc, tooltip=["label:N"])
+    return line_ + text.encode(**txt, text="label:N")
+
+
+def figure(key: str, chart: alt.TopLevelMixin, alt_text: str) -> alt.TopLevelMixin:
+    """Prepare a chart for a numbered, captioned figure and glue it under ``key``; the page shows it with
+    ``{glue:figure} key`` + ``:name: fig-...`` and a caption.  ``alt_text`` (what the chart shows, in words)
+    becomes the SVG's accessible description.  Single and layered charts take the page's width, so they stay
+    legible on a phone; concatenated charts keep their own widths."""
+    from myst_nb import glue
+
+    chart = chart.properties(description=alt_text)
+    if isinstance(chart, (alt.Chart, alt.LayerChart)):
+        chart = chart.properties(width="container")
+    glue(key, chart, display=False)
+    return chart
 
 
 def coverage(df: pd.DataFrame, *, title: str = "Coverage") -> alt.Chart:
