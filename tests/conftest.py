@@ -72,7 +72,6 @@ def jb_flags() -> list[str]:
     return match.group(1).split()
 
 
-
 def build(book: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(JUPYTER_BOOK), "build", str(book), *jb_flags(), *extra], capture_output=True, text=True, timeout=1200
@@ -91,5 +90,3 @@ def built_html() -> Path:
         result = build(ROOT)
         assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     return HTML
-
-

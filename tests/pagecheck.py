@@ -82,12 +82,28 @@ def measure_overflow(page: Path, width: int, chromium: str = "/usr/bin/chromium"
     probe.write_text(page.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"), encoding="utf-8")
     try:
         with tempfile.TemporaryDirectory() as profile:
-            r = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                                "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                                "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND",
-                                f"--user-data-dir={profile}", f"--window-size={width},900",
-                                "--virtual-time-budget=8000", "--dump-dom", probe.as_uri()],
-                               capture_output=True, text=True, timeout=120)
+            r = subprocess.run(
+                [
+                    chromium,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--hide-scrollbars",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                    "--disable-sync",
+                    "--host-resolver-rules=MAP * ~NOTFOUND",
+                    f"--user-data-dir={profile}",
+                    f"--window-size={width},900",
+                    "--virtual-time-budget=8000",
+                    "--dump-dom",
+                    probe.as_uri(),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
     finally:
         probe.unlink(missing_ok=True)
     m = re.search(r'data-overflow="(-?\d+)"', r.stdout)

@@ -70,10 +70,13 @@ def test_failing_cell_turns_build_red(mini_book: Path):
     assert "injected failure 7f3a" in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("source, marker", [
-    ('import sys; sys.stderr.write("injected stderr 9b2c\\n")', "9b2c"),
-    ('import warnings; warnings.warn("injected warning 4e1d")', "4e1d"),
-])
+@pytest.mark.parametrize(
+    "source, marker",
+    [
+        ('import sys; sys.stderr.write("injected stderr 9b2c\\n")', "9b2c"),
+        ('import warnings; warnings.warn("injected warning 4e1d")', "4e1d"),
+    ],
+)
 def test_stderr_and_warnings_turn_build_red(mini_book: Path, source: str, marker: str):
     (mini_book / "chapter.ipynb").write_text(code_notebook(source))
     result = build(mini_book)
@@ -185,8 +188,7 @@ def test_charts_render_offline_in_chromium(built_html: Path):
         doms = dict(zip(pages, pool.map(dump_dom, pages), strict=True))
     problems, n_charts = [], 0
     for page, (dom, console) in doms.items():
-        problems += [f"{page.relative_to(built_html)}: console{msg}" for msg in console
-                     if CONSOLE_PROBLEMS.search(msg)]
+        problems += [f"{page.relative_to(built_html)}: console{msg}" for msg in console if CONSOLE_PROBLEMS.search(msg)]
         dom = re.sub(r"<script\b.*?</script>", "", dom, flags=re.S)  # altair's loader quotes its errors
         charts = len(re.findall(r'id="altair-viz-[0-9a-f]+"', dom))
         drawn = len(re.findall(r'class="marks"', dom)) + dom.count("<canvas")

@@ -58,9 +58,18 @@ def test_quotes_missing_detects_an_altered_quote():
 def test_duplicate_ids_are_refused(tmp_path):
     import yaml
 
-    entry = {"id": "C1", "chapter": "01_claims", "statement": "s", "estimand": "e", "data": "d", "sample": "s",
-             "rule": "tolerance", "family": "descriptive", "written": "before",
-             "readings": {"r": {"target": 1.0, "tolerance": {"kind": "absolute", "value": 1.0}}}}
+    entry = {
+        "id": "C1",
+        "chapter": "01_claims",
+        "statement": "s",
+        "estimand": "e",
+        "data": "d",
+        "sample": "s",
+        "rule": "tolerance",
+        "family": "descriptive",
+        "written": "before",
+        "readings": {"r": {"target": 1.0, "tolerance": {"kind": "absolute", "value": 1.0}}},
+    }
     f = tmp_path / "01_claims.yaml"
     f.write_text(yaml.safe_dump({"hypotheses": [entry, entry]}))
     with pytest.raises(registry.RegistryError, match="appears twice"):
@@ -137,7 +146,7 @@ def test_c11_and_c13_from_the_panel(panel, ests):
     d = pd.Timestamp("2025-11-16")
     yoy = 100 * (btc.loc[d] / btc.loc[d - pd.Timedelta(days=365)] - 1)
     assert ests["C11"].value == pytest.approx(yoy)
-    g_now = gold.loc[:d].dropna().iloc[-1]                 # Sunday: gold's Friday close
+    g_now = gold.loc[:d].dropna().iloc[-1]  # Sunday: gold's Friday close
     gap = 100 * (btc.loc[d] / btc.loc["2025-10-10"] - 1) - 100 * (g_now / gold.loc["2025-10-10"] - 1)
     assert ests["C13"].value == pytest.approx(gap)
 
@@ -161,16 +170,18 @@ def test_date_sensitive_claim_gets_the_dagger(ests):
     assert abs(e["2025-11-21"] - reading.target) > reading.value
     assert t.loc["C16", "verdict"] == rules.SUPPORTED and t.loc["C16", "date_sensitive"]
     assert t.loc["C16", "label"] == "supported †"
-    assert not t.loc["C4", "date_sensitive"]          # flows over windows that end before the as-of dates
+    assert not t.loc["C4", "date_sensitive"]  # flows over windows that end before the as-of dates
 
 
 def test_date_sensitivity_on_a_synthetic_estimate():
     h = cl.load_claims()["C15"]
     days = [f"{d:%Y-%m-%d}" for d in registry.book().as_of_window]
     vals = {d: -8.5 for d in days} | {"2025-11-21": -13.0}
-    d = rules.tolerance(h, Estimate(readings={"year-to-date change": vals}),
-                        rules.Context(primary_date=registry.book().primary_date,
-                                      as_of_window=registry.book().as_of_window))
+    d = rules.tolerance(
+        h,
+        Estimate(readings={"year-to-date change": vals}),
+        rules.Context(primary_date=registry.book().primary_date, as_of_window=registry.book().as_of_window),
+    )
     assert d.word == rules.SUPPORTED and d.date_sensitive and "11-21" in d.reason
     assert engine.label(d.word, d.date_sensitive) == "supported †"
 
@@ -181,9 +192,17 @@ def test_ledger_frame_reads_the_verdict_table():
     for k, h in claims.items():
         comp = h.rule == "composite"
         est = np.nan if comp else 1.0 if k == "C18" else -25.3
-        rows.append({"id": k, "estimate": est, "low": np.nan if comp else -32.5,
-                     "high": np.nan if comp else -24.2, "unit": "%", "verdict": "not supported",
-                     "label": "not supported †"})
+        rows.append(
+            {
+                "id": k,
+                "estimate": est,
+                "low": np.nan if comp else -32.5,
+                "high": np.nan if comp else -24.2,
+                "unit": "%",
+                "verdict": "not supported",
+                "label": "not supported †",
+            }
+        )
     table = pd.DataFrame(rows).set_index("id", drop=False)
     lf = cl.ledger_frame(table, claims=claims)
     assert list(lf["id"]) == IDS
@@ -192,7 +211,7 @@ def test_ledger_frame_reads_the_verdict_table():
     row = lf.set_index("id").loc["C15"]
     assert row["measured 2025-11-16"] == "-25.3 %" and row["range 11-14…11-21"] == "-32.5 to -24.2 %"
     assert lf.set_index("id").loc["C12", "measured 2025-11-16"] == "decided by GOLD.H1, GOLD.H2.corr"
-    assert lf.set_index("id").loc["C18", "measured 2025-11-16"] == "yes"   # a yes/no reading
+    assert lf.set_index("id").loc["C18", "measured 2025-11-16"] == "yes"  # a yes/no reading
 
 
 # ---------------------------------------------------------------- measurement functions
@@ -204,8 +223,8 @@ def test_drawdown_from_ath():
 
 def test_change_over_days_uses_the_exact_dates():
     idx = pd.date_range("2025-10-01", periods=50, freq="D")
-    s = pd.Series(np.arange(50, dtype=float) * 2.0, index=idx)   # +2 a day
-    day = pd.Timestamp("2025-11-11")                            # position 41
+    s = pd.Series(np.arange(50, dtype=float) * 2.0, index=idx)  # +2 a day
+    day = pd.Timestamp("2025-11-11")  # position 41
     assert cl.change_over_days(s, day, 41) == pytest.approx(82.0)
     assert math.isnan(cl.change_over_days(s.drop(pd.Timestamp("2025-10-01")), day, 41))
 
@@ -238,7 +257,7 @@ def test_leverage_arithmetic():
 def test_candle_range_rank():
     idx = pd.date_range("2025-10-06", periods=5)
     high = pd.Series([110, 120, 115, 130, 125], index=idx, dtype=float)
-    low = pd.Series([100, 100, 112, 100, 124], index=idx, dtype=float)   # ranges 10, 20, 3, 30, 1
+    low = pd.Series([100, 100, 112, 100, 124], index=idx, dtype=float)  # ranges 10, 20, 3, 30, 1
     r = cl.candle_range_rank(high, low, idx[3])
     assert r["range"] == 30 and r["max_before"] == 20 and r["max_before_date"] == idx[1]
     assert r["rank"] == 1 and r["largest_so_far"] and r["n_days"] == 4
@@ -253,11 +272,11 @@ def test_share_and_percentile():
     idx = pd.date_range("2025-01-01", periods=5)
     v = pd.Series([5.0, 1.0, 3.0, 2.0, np.nan], index=idx)
     pct, at = cl.percentile_of_latest(v, idx[-1])
-    assert at == idx[3] and pct == pytest.approx(50.0)     # 1 and 2 of {5, 1, 3, 2} are <= 2
+    assert at == idx[3] and pct == pytest.approx(50.0)  # 1 and 2 of {5, 1, 3, 2} are <= 2
 
 
 def test_daily_sum_complete_drops_partial_days():
-    t = pd.date_range("2025-11-13", periods=8, freq="4h", tz="UTC")   # 6 bars on 11-13, 2 on 11-14
+    t = pd.date_range("2025-11-13", periods=8, freq="4h", tz="UTC")  # 6 bars on 11-13, 2 on 11-14
     bars = pd.DataFrame({"a": np.ones(8), "b": np.full(8, 2.0)}, index=t)
     out = cl.daily_sum_complete(bars, bars_per_day=6)
     assert list(out.index) == [pd.Timestamp("2025-11-13")] and out.iloc[0] == pytest.approx(18.0)

@@ -28,9 +28,9 @@ def test_intraday_split_sums_to_close_to_close():
     # two New York days in winter (UTC-5): 10:00 NY = 15:00 UTC (bar opening 14:00), 16:00 NY = 21:00 UTC
     idx = pd.date_range("2025-01-06 00:00", "2025-01-07 23:00", freq="h", tz="UTC")
     close = pd.Series(100.0, index=idx)
-    close[pd.Timestamp("2025-01-06 20:00", tz="UTC")] = 100.0   # close of day 1 at 16:00 NY
-    close[pd.Timestamp("2025-01-07 14:00", tz="UTC")] = 110.0   # 10:00 NY on day 2
-    close[pd.Timestamp("2025-01-07 20:00", tz="UTC")] = 121.0   # 16:00 NY on day 2
+    close[pd.Timestamp("2025-01-06 20:00", tz="UTC")] = 100.0  # close of day 1 at 16:00 NY
+    close[pd.Timestamp("2025-01-07 14:00", tz="UTC")] = 110.0  # 10:00 NY on day 2
+    close[pd.Timestamp("2025-01-07 20:00", tz="UTC")] = 121.0  # 16:00 NY on day 2
     out = ef.intraday_split(pd.DataFrame({"close_usdt": close}), pd.DatetimeIndex(["2025-01-06", "2025-01-07"]))
     assert out.loc["2025-01-07", "r_overnight"] == pytest.approx(100 * np.log(1.1))
     assert out.loc["2025-01-07", "r_session"] == pytest.approx(100 * np.log(1.1))
@@ -43,7 +43,7 @@ def test_intraday_split_summer_time():
     close = pd.Series(np.arange(len(idx), dtype=float) + 1, index=idx)
     out = ef.intraday_split(pd.DataFrame({"close_usdt": close}), pd.DatetimeIndex(["2025-07-07"]))
     assert out["px_close"].iloc[0] == 20.0  # bar 19:00 UTC holds value 19 + 1
-    assert out["px_open"].iloc[0] == 14.0   # 10:00 NY = 14:00 UTC, bar opening 13:00
+    assert out["px_open"].iloc[0] == 14.0  # 10:00 NY = 14:00 UTC, bar opening 13:00
 
 
 def test_extend_aum_rolls_price_and_flows():
@@ -91,8 +91,7 @@ def test_oos_forecast_recovers_a_true_slope_and_beats_zero():
     assert out["beta_is"] == pytest.approx(2.0, abs=0.15)
     assert out["oos_r2"] > 0.7 and out["dm_p"] < 1e-6 and out["hit_rate"] > 0.8
     # pure noise: no forecast gain
-    noise = ef.oos_forecast(pd.DataFrame({"r_next": pd.Series(rng.standard_normal(len(idx)), index=idx),
-                                          "flow_bn": x}))
+    noise = ef.oos_forecast(pd.DataFrame({"r_next": pd.Series(rng.standard_normal(len(idx)), index=idx), "flow_bn": x}))
     assert noise["oos_r2"] < 0.02 and noise["dm_p"] > 0.05
 
 
@@ -108,8 +107,10 @@ def test_hac_slope_and_block_bootstrap_on_exact_line():
 
 def test_cme_vs_flows_weeks_end_on_report_date():
     reports = pd.DatetimeIndex(["2025-01-07", "2025-01-14"])
-    cme = pd.DataFrame({"open_interest_btc": [100.0, 130.0], "lev_money_long": [10.0, 10.0],
-                        "lev_money_short": [20.0, 26.0]}, index=reports)
+    cme = pd.DataFrame(
+        {"open_interest_btc": [100.0, 130.0], "lev_money_long": [10.0, 10.0], "lev_money_short": [20.0, 26.0]},
+        index=reports,
+    )
     days = pd.bdate_range("2025-01-06", "2025-01-14")
     d = pd.DataFrame({"flow_usd_m": 1.0, "btc_usclose_usdt": 1e6 / 2}, index=days)  # 2 BTC a day
     out = ef.cme_vs_flows(cme, d)
@@ -121,8 +122,10 @@ def test_cme_vs_flows_weeks_end_on_report_date():
 def test_spurious_levels_flags_random_walks():
     idx = _days(300)
     rng = np.random.default_rng(3)
-    d = pd.DataFrame({"btc_usclose_usdt": np.exp(np.cumsum(rng.normal(0, 0.02, 300))) * 100,
-                      "flow_bn": rng.normal(0, 0.3, 300)}, index=idx)
+    d = pd.DataFrame(
+        {"btc_usclose_usdt": np.exp(np.cumsum(rng.normal(0, 0.02, 300))) * 100, "flow_bn": rng.normal(0, 0.3, 300)},
+        index=idx,
+    )
     out = ef.spurious_levels(d, n_sim=200)
     assert out["sim_share_significant"] > 0.5  # independent random walks look related in most samples
     assert out["diff_r2"] < 0.05

@@ -44,6 +44,7 @@ NOW = pd.Timestamp("2026-08-21 15:00", tz="UTC")  # a Friday, 11:00 in New York
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any real connection attempt is a test failure."""
+
     def refuse(*args, **kwargs):
         raise RuntimeError("a test tried to open a network connection")
 
@@ -60,8 +61,16 @@ def http():
 
 
 # Yahoo symbol -> factor that brings the recorded prices (~645) into the range the loader accepts for it
-YAHOO_SCALE = {"^NDX": 32.0, "^VIX": 0.03125, "TLT": 0.125, "^TNX": 0.0078125, "DX-Y.NYB": 0.15625,
-               "CL=F": 0.125, "BTC-USD": 128.0, "ETH-USD": 4.0}
+YAHOO_SCALE = {
+    "^NDX": 32.0,
+    "^VIX": 0.03125,
+    "TLT": 0.125,
+    "^TNX": 0.0078125,
+    "DX-Y.NYB": 0.15625,
+    "CL=F": 0.125,
+    "BTC-USD": 128.0,
+    "ETH-USD": 4.0,
+}
 
 
 @pytest.fixture
@@ -121,8 +130,22 @@ def binance_klines(request):
     bars = []
     for i, t in enumerate(range(t0, NOW.value // 1_000_000 + 1, step)):
         p = base * (1 + 0.001 * (i % 7))
-        bars.append([t, f"{p:.2f}", f"{p * 1.01:.2f}", f"{p * 0.99:.2f}", f"{p * 1.002:.2f}", "123.45600000",
-                     t + step - 1, "8641920.12", 1000 + i, "61.2", "4284000.5", "0"])
+        bars.append(
+            [
+                t,
+                f"{p:.2f}",
+                f"{p * 1.01:.2f}",
+                f"{p * 0.99:.2f}",
+                f"{p * 1.002:.2f}",
+                "123.45600000",
+                t + step - 1,
+                "8641920.12",
+                1000 + i,
+                "61.2",
+                "4284000.5",
+                "0",
+            ]
+        )
     return 200, {}, json.dumps(bars[: int(q["limit"])])
 
 
@@ -195,8 +218,9 @@ def test_full_refresh_is_read_by_the_loaders(tmp_path, http, fake_yahoo, monkeyp
     assert flows.loc["2026-08-19", "IBIT"] == 1012.4
     fg = load(out, "fear_greed", monkeypatch)
     assert fg.loc["2026-08-21", "fng_value"] == 21 and fg.index.is_monotonic_increasing
-    assert load(out, "fred_DGS10", monkeypatch).index.tolist() == list(pd.to_datetime(
-        ["2026-08-18", "2026-08-19", "2026-08-20"]))  # 08-17 has no observation
+    assert load(out, "fred_DGS10", monkeypatch).index.tolist() == list(
+        pd.to_datetime(["2026-08-18", "2026-08-19", "2026-08-20"])
+    )  # 08-17 has no observation
     cftc = load(out, "cftc_cme", monkeypatch)
     assert cftc.loc["2026-08-18", "open_interest_btc"] == 22315 * 5
     bitstamp = (out / REGISTRY["bitstamp_btc"].tables[0].relpath).read_text().splitlines()
@@ -293,9 +317,11 @@ def test_limited_history_grows_the_snapshot_copy(tmp_path, http, monkeypatch):
     rel = job.parts[0].table.relpath
     seed = tmp_path / "snapshot"
     (seed / rel).parent.mkdir(parents=True)
-    (seed / rel).write_text("date_utc,long_usd,short_usd,source,total_usd\n"
-                            "2021-04-18,1000.0,500.0,1d_bars_snapshot_20250512-old-v2,1500.0\n"
-                            "2021-04-19,10.0,5.0,1d_bars_snapshot_20250512-old-v2,15.0\n")
+    (seed / rel).write_text(
+        "date_utc,long_usd,short_usd,source,total_usd\n"
+        "2021-04-18,1000.0,500.0,1d_bars_snapshot_20250512-old-v2,1500.0\n"
+        "2021-04-19,10.0,5.0,1d_bars_snapshot_20250512-old-v2,15.0\n"
+    )
     http.add(responses.GET, fcg.BASE + fcg.LIQ, body=fixture("coinglass_liquidation_1d.json"))
     out = tmp_path / "live"
     out.mkdir()
@@ -303,8 +329,9 @@ def test_limited_history_grows_the_snapshot_copy(tmp_path, http, monkeypatch):
     assert (r.status, r.rows, r.added) == ("updated", 6, 4)
     assert http.calls[0].request.headers["CG-API-KEY"] == "test-key"
     df = load(out, "cg_binance_liq_btc_1d", monkeypatch)
-    assert df.index.tolist() == list(pd.to_datetime(["2021-04-18", "2021-04-19", "2026-08-17", "2026-08-18",
-                                                      "2026-08-19", "2026-08-20"]))
+    assert df.index.tolist() == list(
+        pd.to_datetime(["2021-04-18", "2021-04-19", "2026-08-17", "2026-08-18", "2026-08-19", "2026-08-20"])
+    )
     assert df.loc["2026-08-17", "liq_long_usd"] == 21069771.35833
     assert (seed / rel).read_text().count("\n") == 3  # the snapshot itself is never written
     assert json.loads((out / (rel + ".provenance.json")).read_text())["mode"] == "fetched onto snapshot copy"
@@ -360,8 +387,10 @@ def test_a_revised_past_day_is_kept_and_reported_not_updated(tmp_path, http, cap
     printed = capsys.readouterr().out
     assert path.read_bytes() == before  # never overwritten silently
     assert "0 updated" in printed and "1 revised" in printed and " updated " not in printed
-    assert "fear_greed: 1 stored row revised upstream, kept at the stored values (--accept-revisions applies them); "\
-           "largest: fng_value on 2026-08-19: 30 -> 55 (+83.3%)" in printed
+    assert (
+        "fear_greed: 1 stored row revised upstream, kept at the stored values (--accept-revisions applies them); "
+        "largest: fng_value on 2026-08-19: 30 -> 55 (+83.3%)" in printed
+    )
     prov = json.loads(provenance_path(path).read_text())
     assert prov["revised_rows"] == 1 and prov["revisions"] == "kept stored values" and prov["sha256"] == sha(before)
     # applied only when asked for, and then still reported as a revision
@@ -442,8 +471,7 @@ def test_validation_does_not_touch_the_environment(tmp_path, http, monkeypatch):
     monkeypatch.setattr(config, "data_root", spy)
     http.add(responses.GET, ffg.URL, body=fixture("fng.json"))
     assert run_job(JOBS["fear_greed"], ctx(tmp_path / "live")).status == "updated"
-    assert seen and all(env == str(tmp_path / "elsewhere") and root.name.startswith(".validate-")
-                        for env, root in seen)
+    assert seen and all(env == str(tmp_path / "elsewhere") and root.name.startswith(".validate-") for env, root in seen)
     assert os.environ[config.DATA_ENV] == str(tmp_path / "elsewhere")
 
 
@@ -451,9 +479,11 @@ def test_leftovers_of_a_killed_run_are_removed_at_start(tmp_path, http, capsys):
     out = tmp_path / "live"
     rel = Path(JOBS["fear_greed"].parts[0].table.relpath)
     (out / rel).parent.mkdir(parents=True)
-    leftovers = [out / rel.parent / f".{rel.name}.k3j_x9qz.tmp",
-                 out / rel.parent / f".{rel.name}.provenance.json.a1b2c3d4.tmp",
-                 out / "prices" / ".spy.csv.zz00yy11.tmp"]
+    leftovers = [
+        out / rel.parent / f".{rel.name}.k3j_x9qz.tmp",
+        out / rel.parent / f".{rel.name}.provenance.json.a1b2c3d4.tmp",
+        out / "prices" / ".spy.csv.zz00yy11.tmp",
+    ]
     for p in leftovers:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("half a file")
@@ -488,12 +518,21 @@ def find_secrets(text: str) -> list[str]:
 
 def test_the_scanner_finds_key_shaped_strings():
     hex32, uuid = "0123456789abcdef" * 2, "12345678-9abc-def0-1234-56789abcdef0"
-    planted = [f'"X-CMC_PRO_API_KEY": "{uuid}"', f"CMC_API_KEY={uuid}", f"COINGLASS_API_KEY = '{hex32}'",
-               f'headers = {{"CG-API-KEY": "{hex32}"}}', "token = " + "sk-" + "A1b2" * 6]
+    planted = [
+        f'"X-CMC_PRO_API_KEY": "{uuid}"',
+        f"CMC_API_KEY={uuid}",
+        f"COINGLASS_API_KEY = '{hex32}'",
+        f'headers = {{"CG-API-KEY": "{hex32}"}}',
+        "token = " + "sk-" + "A1b2" * 6,
+    ]
     for text in planted:
         assert find_secrets(text), text
-    allowed = ['monkeypatch.setenv("CMC_API_KEY", "test-key")', '{"CG-API-KEY": key}', "sha256: " + hex32 * 2,
-               'api_key("COINGLASS_API_KEY", "Coinglass API key")']
+    allowed = [
+        'monkeypatch.setenv("CMC_API_KEY", "test-key")',
+        '{"CG-API-KEY": key}',
+        "sha256: " + hex32 * 2,
+        'api_key("COINGLASS_API_KEY", "Coinglass API key")',
+    ]
     for text in allowed:
         assert not find_secrets(text), text
 

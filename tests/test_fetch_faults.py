@@ -192,12 +192,21 @@ DRIFT = [  # source, edit of the recorded response, phrase in the message
     ("fred_DGS10", lambda s: s.replace("observation_date,DGS10", "date,DGS10_PCT"), "unexpected header"),
     ("binance_BTCUSDT_spot_1d", lambda s: json.dumps([k[:6] for k in json.loads(s)]), "klines of 12 fields"),
     ("farside_btc", lambda s: s.replace("<th>IBIT</th>", "<th>IBIT-X</th>"), "unknown column(s) ['IBIT-X']"),
-    ("cg_binance_liq_btc_1d", lambda s: s.replace("aggregated_long_liquidation_usd", "longLiquidationUsd"),
-     "records with time, aggregated_long_liquidation_usd"),
-    ("cftc_cme", lambda s: s.replace('"asset_mgr_positions_long"', '"asset_mgr_positions_long_all"'),
-     "reports with report_date_as_yyyy_mm_dd"),
-    ("fear_greed", lambda s: s.replace('"value_classification"', '"classification"'),
-     "records with value, value_classification"),
+    (
+        "cg_binance_liq_btc_1d",
+        lambda s: s.replace("aggregated_long_liquidation_usd", "longLiquidationUsd"),
+        "records with time, aggregated_long_liquidation_usd",
+    ),
+    (
+        "cftc_cme",
+        lambda s: s.replace('"asset_mgr_positions_long"', '"asset_mgr_positions_long_all"'),
+        "reports with report_date_as_yyyy_mm_dd",
+    ),
+    (
+        "fear_greed",
+        lambda s: s.replace('"value_classification"', '"classification"'),
+        "records with value, value_classification",
+    ),
 ]
 
 
@@ -210,9 +219,14 @@ def test_schema_drift(tmp_path, http, installed, name, edit, phrase):  # noqa: F
     assert_failed_cleanly(r, before, tmp_path, phrase)
 
 
-@pytest.mark.parametrize(("name", "body"), [("binance_BTCUSDT_spot_1d", "[]"),
-                                             ("fear_greed", '{"name": "Fear and Greed Index", "data": []}'),
-                                             ("fred_DGS10", "")])
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("binance_BTCUSDT_spot_1d", "[]"),
+        ("fear_greed", '{"name": "Fear and Greed Index", "data": []}'),
+        ("fred_DGS10", ""),
+    ],
+)
 def test_empty_response(tmp_path, http, installed, name, body):  # noqa: F811
     before = installed(name)
     http.add(responses.GET, GOOD[name][0], body=body)
@@ -375,8 +389,9 @@ def test_yahoo_failure_carries_yfinance_reason(tmp_path, monkeypatch):
     import yfinance
 
     def download(symbol, **kwargs):
-        logging.getLogger("yfinance").error("['%s']: DNSError('Could not resolve host: query2.finance.yahoo.com')",
-                                            symbol)
+        logging.getLogger("yfinance").error(
+            "['%s']: DNSError('Could not resolve host: query2.finance.yahoo.com')", symbol
+        )
         return pd.DataFrame()
 
     monkeypatch.setattr(yfinance, "download", download)

@@ -74,19 +74,35 @@ def test_only_sample_fields_differ_between_spec_copies():
 
 def test_registry_committed_alone_before_the_module():
     try:
-        first = subprocess.run(["git", "log", "--diff-filter=A", "--format=%H", "--", nc.REGISTRY_FILE],
-                               cwd=config.REPO_ROOT, capture_output=True, text=True, check=True).stdout.split()
-        files = subprocess.run(["git", "show", "--name-only", "--format=", nc.REGISTRATION_COMMIT],
-                               cwd=config.REPO_ROOT, capture_output=True, text=True, check=True).stdout.split()
+        first = subprocess.run(
+            ["git", "log", "--diff-filter=A", "--format=%H", "--", nc.REGISTRY_FILE],
+            cwd=config.REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        files = subprocess.run(
+            ["git", "show", "--name-only", "--format=", nc.REGISTRATION_COMMIT],
+            cwd=config.REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("no git history")
     assert first[-1] == nc.REGISTRATION_COMMIT
     assert files == [nc.REGISTRY_FILE]
-    module = subprocess.run(["git", "log", "--diff-filter=A", "--format=%H", "--", "unwind/next_crash.py"],
-                            cwd=config.REPO_ROOT, capture_output=True, text=True, check=True).stdout.split()
+    module = subprocess.run(
+        ["git", "log", "--diff-filter=A", "--format=%H", "--", "unwind/next_crash.py"],
+        cwd=config.REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     if module:  # the module's first commit comes after the registry's
-        order = subprocess.run(["git", "merge-base", "--is-ancestor", nc.REGISTRATION_COMMIT, module[-1]],
-                               cwd=config.REPO_ROOT)
+        order = subprocess.run(
+            ["git", "merge-base", "--is-ancestor", nc.REGISTRATION_COMMIT, module[-1]], cwd=config.REPO_ROOT
+        )
         assert order.returncode == 0
 
 
@@ -122,8 +138,18 @@ def test_side_by_side_pairs_each_oos_row_with_its_in_sample_row(ests):
     for k, h in nc.hypotheses().items():
         ins = h.raw.get("in_sample_row") or h.raw["replicates"]
         for i in (ins, k):
-            rows.append({"id": i, "estimate": 1.0, "low": 0.5, "high": 1.5, "unit": "u", "p_bh": 0.01,
-                         "label": "supported", "verdict": "supported"})
+            rows.append(
+                {
+                    "id": i,
+                    "estimate": 1.0,
+                    "low": 0.5,
+                    "high": 1.5,
+                    "unit": "u",
+                    "p_bh": 0.01,
+                    "label": "supported",
+                    "verdict": "supported",
+                }
+            )
     R = pd.DataFrame(rows).drop_duplicates("id").set_index("id", drop=False)
     sbs = nc.side_by_side(R)
     assert list(sbs.index) == nc.ids()
@@ -145,8 +171,8 @@ def _bars(n: int = 600, seed: int = 1) -> pd.DataFrame:
 def test_influence_drops_the_largest_bars_and_an_outlier_carries_the_effect():
     df = _bars()
     big = df.index[100]
-    df.loc[big, "liq_long_m"] = 2000.0           # one huge bar ...
-    df.loc[df.index[101], "ret"] = -40.0         # ... followed by a crash: the whole "effect"
+    df.loc[big, "liq_long_m"] = 2000.0  # one huge bar ...
+    df.loc[df.index[101], "ret"] = -40.0  # ... followed by a crash: the whole "effect"
     out = nc.influence(df, liq.dollar_effect, ks=(0, 1, 3))
     assert list(out.index) == [0, 1, 3]
     assert list(out["n"]) == [out.loc[0, "n"], out.loc[0, "n"] - 1, out.loc[0, "n"] - 3]

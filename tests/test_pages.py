@@ -28,16 +28,20 @@ def test_prose_parsed_as_math_is_found():
 
 
 def test_warning_and_stderr_outputs_are_found():
-    warn = ('<div class="cell_output docutils container"><div class="output stream highlight-myst-ansi notranslate">'
-            "<pre>/tmp/ipykernel_1/2.py:3: UserWarning: x</pre></div>\n</div>")
+    warn = (
+        '<div class="cell_output docutils container"><div class="output stream highlight-myst-ansi notranslate">'
+        "<pre>/tmp/ipykernel_1/2.py:3: UserWarning: x</pre></div>\n</div>"
+    )
     assert pc.stderr_or_warning_outputs(warn)
     assert pc.stderr_or_warning_outputs('<div class="output stderr highlight-myst-ansi notranslate">x</div>')
     assert not pc.stderr_or_warning_outputs('<div class="cell_output docutils container"><p>fine</p></div>\n</div>')
 
 
 def test_printed_tables_are_found():
-    dump = ('<div class="output stream highlight-myst-ansi notranslate"><div class="highlight"><pre>'
-            "claim  estimate  verdict\nH1     0.31      supported\nH2    -0.12      not supported\n</pre>")
+    dump = (
+        '<div class="output stream highlight-myst-ansi notranslate"><div class="highlight"><pre>'
+        "claim  estimate  verdict\nH1     0.31      supported\nH2    -0.12      not supported\n</pre>"
+    )
     assert pc.printed_tables(dump)
     assert not pc.printed_tables('<div class="output stream x"><pre>written 3 files\n</pre>')
 
@@ -52,8 +56,9 @@ build = pytest.mark.build
 
 
 def pages(html: Path) -> list[Path]:
-    return sorted(p for d in ("book", "notebooks") for p in (html / d).rglob("*.html")
-                  if not p.name.startswith(".probe"))
+    return sorted(
+        p for d in ("book", "notebooks") for p in (html / d).rglob("*.html") if not p.name.startswith(".probe")
+    )
 
 
 @build
@@ -92,8 +97,7 @@ def test_overflow_check_fails_on_a_planted_wide_block(built_html: Path, tmp_path
 @build
 @pytest.mark.parametrize("width", [390, 1400])
 def test_nothing_wider_than_the_window(built_html: Path, width: int):
-    wide = {str(p.relative_to(built_html)): px for p in pages(built_html)
-            if (px := pc.measure_overflow(p, width)) > 1}
+    wide = {str(p.relative_to(built_html)): px for p in pages(built_html) if (px := pc.measure_overflow(p, width)) > 1}
     assert not wide, f"horizontal overflow at {width}px: {wide}"
 
 
@@ -119,7 +123,10 @@ def test_no_cell_is_allowed_to_fail():
 
     from conftest import ROOT
 
-    tagged = [f"{nb.name} cell {i}" for nb in sorted([*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("book/*.ipynb")])
-              for i, cell in enumerate(json.loads(nb.read_text())["cells"])
-              if {"raises-exception", "skip-execution"} & set(cell.get("metadata", {}).get("tags", []))]
+    tagged = [
+        f"{nb.name} cell {i}"
+        for nb in sorted([*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("book/*.ipynb")])
+        for i, cell in enumerate(json.loads(nb.read_text())["cells"])
+        if {"raises-exception", "skip-execution"} & set(cell.get("metadata", {}).get("tags", []))
+    ]
     assert not tagged, tagged

@@ -45,17 +45,20 @@ def line_of(text: str, prefix: str) -> int:
 
 def edit_line(n: int, fn):
     """Apply ``fn`` to the cells of 1-based line ``n``."""
+
     def edit(text: str) -> str:
         ls = lines(text)
         cells = ls[n - 1].rstrip("\n").split(",")
         ls[n - 1] = ",".join(fn(cells)) + "\n"
         return "".join(ls)
+
     return edit
 
 
 def scale(cols, factor, fmt="{:.10g}"):
     def fn(cells):
         return [fmt.format(float(c) * factor) if i in cols and c != "" else c for i, c in enumerate(cells)]
+
     return fn
 
 
@@ -92,8 +95,9 @@ def test_fear_greed_missing_last_30_percent(snapshot):
 
 def test_btc_close_times_1000(snapshot):
     path = snapshot(BN_1D, edit_line(100, scale({4}, 1000)))
-    raises(lambda: binance.binance_daily("BTCUSDT", "spot"), path=path, column="high", line=100,
-           words="OHLC inconsistent")
+    raises(
+        lambda: binance.binance_daily("BTCUSDT", "spot"), path=path, column="high", line=100, words="OHLC inconsistent"
+    )
 
 
 def test_price_inf(snapshot):
@@ -102,15 +106,27 @@ def test_price_inf(snapshot):
 
 
 def test_gold_in_thousands(snapshot):
-    path = snapshot(GOLD, lambda t: "".join(",".join([d, f"{float(v) / 1000:.4f}"]) + "\n"
-                                          for d, v in (ln.strip().split(",") for ln in lines(t))))
+    path = snapshot(
+        GOLD,
+        lambda t: "".join(
+            ",".join([d, f"{float(v) / 1000:.4f}"]) + "\n" for d, v in (ln.strip().split(",") for ln in lines(t))
+        ),
+    )
     e = raises(lambda: yahoo.yahoo_close("GC=F"), path=path, column="close", line=1, words="fails check")
     assert "between 200 and 20000" in e.expected
 
 
 def test_binance_funding_in_percent(snapshot):
-    path = snapshot(FUNDING, lambda t: lines(t)[0] + "".join(
-        ",".join([a, b, f"{float(r) * 100:.8f}"]) + "\n" for a, b, r in (ln.strip().split(",") for ln in lines(t)[1:])))
+    path = snapshot(
+        FUNDING,
+        lambda t: (
+            lines(t)[0]
+            + "".join(
+                ",".join([a, b, f"{float(r) * 100:.8f}"]) + "\n"
+                for a, b, r in (ln.strip().split(",") for ln in lines(t)[1:])
+            )
+        ),
+    )
     raises(binance.binance_funding, path=path, column="fundingRate", line=2, words="decimal fraction")
 
 
@@ -164,14 +180,24 @@ def test_etf_dates_shifted_by_one_day(snapshot):
 
 def test_deleted_days(snapshot):
     path = snapshot(BN_1D, lambda t: "".join(ln for i, ln in enumerate(lines(t), start=1) if i not in (200, 201)))
-    raises(lambda: binance.binance_daily("BTCUSDT", "spot"), path=path, column="open_time", line=200,
-           words="a gap of 3 days")
+    raises(
+        lambda: binance.binance_daily("BTCUSDT", "spot"),
+        path=path,
+        column="open_time",
+        line=200,
+        words="a gap of 3 days",
+    )
 
 
 def test_deleted_hours(snapshot):
     path = snapshot(BN_1H, lambda t: "".join(ln for i, ln in enumerate(lines(t), start=1) if not 500 <= i < 505))
-    raises(lambda: binance.binance_intraday("BTCUSDT", "spot", "1h"), path=path, column="open_time_utc", line=500,
-           words="a gap of 0 days 06:00:00")
+    raises(
+        lambda: binance.binance_intraday("BTCUSDT", "spot", "1h"),
+        path=path,
+        column="open_time_utc",
+        line=500,
+        words="a gap of 0 days 06:00:00",
+    )
 
 
 def test_rows_dated_in_the_future(snapshot):
@@ -274,8 +300,13 @@ def test_manifest_switch(monkeypatch):
 def test_manifest_command_checks_the_snapshot():
     if config.data_root().resolve() != config.DEFAULT_DATA.resolve():
         pytest.skip("the manifest describes the default snapshot")
-    r = subprocess.run([sys.executable, "-m", "unwind.sources.manifest", "--check"], cwd=config.REPO_ROOT,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "unwind.sources.manifest", "--check"],
+        cwd=config.REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert f"{len(manifest.files())} files match" in r.stdout
 

@@ -51,8 +51,11 @@ def test_every_registry_chapter_is_in_the_book():
 def test_verdicts_are_the_expected_words(computed):
     table, _ = computed
     exp = expected()
-    diff = [f"{i}: {exp.loc[i, 'label']!r} -> {table.loc[i, 'label']!r}" for i in exp.index
-            if table.loc[i, "label"] != exp.loc[i, "label"] or table.loc[i, "verdict"] != exp.loc[i, "verdict"]]
+    diff = [
+        f"{i}: {exp.loc[i, 'label']!r} -> {table.loc[i, 'label']!r}"
+        for i in exp.index
+        if table.loc[i, "label"] != exp.loc[i, "label"] or table.loc[i, "verdict"] != exp.loc[i, "verdict"]
+    ]
     assert not diff, "verdicts changed (update study/expected.csv in the same commit):\n" + "\n".join(diff)
 
 
@@ -60,8 +63,11 @@ def test_verdicts_are_the_expected_words(computed):
 def test_numbers_are_the_expected_numbers(computed, col):
     table, _ = computed
     exp = expected()
-    diff = [f"{i}: {exp.loc[i, col]} -> {table.loc[i, col]}" for i in exp.index
-            if not same(exp.loc[i, col], table.loc[i, col])]
+    diff = [
+        f"{i}: {exp.loc[i, col]} -> {table.loc[i, col]}"
+        for i in exp.index
+        if not same(exp.loc[i, col], table.loc[i, col])
+    ]
     assert not diff, f"{col} changed:\n" + "\n".join(diff)
 
 
@@ -74,8 +80,9 @@ def test_interval_kinds_are_the_expected_kinds(computed):
 def test_ledger_measurements_are_the_expected_values(computed):
     _, ests = computed
     got = results.readings_frame(ests).set_index(["id", "reading", "date"])["value"]
-    exp = pd.read_csv(results.EXPECTED_READINGS, dtype={"id": str, "reading": str, "date": str}) \
-        .set_index(["id", "reading", "date"])["value"]
+    exp = pd.read_csv(results.EXPECTED_READINGS, dtype={"id": str, "reading": str, "date": str}).set_index(
+        ["id", "reading", "date"]
+    )["value"]
     assert list(got.index) == list(exp.index), "the ledger measures different claims, readings or dates"
     diff = [f"{k}: {exp[k]} -> {got[k]}" for k in exp.index if not same(exp[k], got[k])]
     assert not diff, "ledger measurements changed:\n" + "\n".join(diff[:40])

@@ -17,8 +17,18 @@ BOOK = Book(alpha=0.05, primary_date=PRIMARY, as_of_window=WINDOW, contradiction
 
 
 def H(rule: str, **kw) -> registry.Hypothesis:
-    d = {"id": kw.pop("id", "T.1"), "chapter": "x", "statement": "s", "estimand": "e", "data": "d", "sample": "s",
-         "rule": rule, "family": kw.pop("family", "descriptive"), "written": "before", **kw}
+    d = {
+        "id": kw.pop("id", "T.1"),
+        "chapter": "x",
+        "statement": "s",
+        "estimand": "e",
+        "data": "d",
+        "sample": "s",
+        "rule": rule,
+        "family": kw.pop("family", "descriptive"),
+        "written": "before",
+        **kw,
+    }
     return parse_entry(d, "test.yaml")
 
 
@@ -31,14 +41,17 @@ def ci(v, lo, hi, p, **kw) -> Estimate:
 
 
 # --- signed_test -------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("est, sign, word", [
-    (ci(1.0, 0.5, 1.5, 0.001), 1, SUPPORTED),          # right sign, significant
-    (ci(-1.0, -1.5, -0.5, 0.001), 1, CONTRA),          # wrong sign, significant
-    (ci(1.0, -0.5, 2.5, 0.20), 1, NOT),                # right sign, not significant
-    (ci(-1.0, -1.5, -0.5, 0.001), -1, SUPPORTED),      # negative registered sign
-    (ci(1.0, 0.5, 1.5, 0.001), -1, CONTRA),
-    (ci(1.0, -0.1, 2.1, 0.04), 1, NOT),                # p < alpha but interval straddles zero (e.g. bootstrap CI)
-])
+@pytest.mark.parametrize(
+    "est, sign, word",
+    [
+        (ci(1.0, 0.5, 1.5, 0.001), 1, SUPPORTED),  # right sign, significant
+        (ci(-1.0, -1.5, -0.5, 0.001), 1, CONTRA),  # wrong sign, significant
+        (ci(1.0, -0.5, 2.5, 0.20), 1, NOT),  # right sign, not significant
+        (ci(-1.0, -1.5, -0.5, 0.001), -1, SUPPORTED),  # negative registered sign
+        (ci(1.0, 0.5, 1.5, 0.001), -1, CONTRA),
+        (ci(1.0, -0.1, 2.1, 0.04), 1, NOT),  # p < alpha but interval straddles zero (e.g. bootstrap CI)
+    ],
+)
 def test_signed_test_branches(est, sign, word):
     assert rules.signed_test(H("signed_test", sign=sign), est, ctx()).word == word
 
@@ -68,10 +81,13 @@ def test_a_contradiction_also_needs_the_registered_checks():
     e_ok = ci(-1, -1.5, -0.5, 0.001, checks={"same sign in both halves": True})
     assert rules.signed_test(h, e_ok, ctx()).word == CONTRA
     hv = H("signed_var", sign=-1, requires=["same sign in both halves"])
-    assert rules.signed_var(hv, ci(0.08, 0.04, 0.12, 0.001, checks={"same sign in both halves": False}),
-                            ctx()).word == NOT
-    assert rules.signed_var(hv, ci(0.08, 0.04, 0.12, 0.001, checks={"same sign in both halves": True}),
-                            ctx()).word == CONTRA
+    assert (
+        rules.signed_var(hv, ci(0.08, 0.04, 0.12, 0.001, checks={"same sign in both halves": False}), ctx()).word == NOT
+    )
+    assert (
+        rules.signed_var(hv, ci(0.08, 0.04, 0.12, 0.001, checks={"same sign in both halves": True}), ctx()).word
+        == CONTRA
+    )
 
 
 def test_signed_test_missing_data_and_wrong_interval_kind():
@@ -82,12 +98,15 @@ def test_signed_test_missing_data_and_wrong_interval_kind():
 
 
 # --- signed_var --------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("est, word, why", [
-    (ci(1.0, 0.2, 1.8, 0.001), SUPPORTED, "Wald"),
-    (ci(-1.0, -1.8, -0.2, 0.001), CONTRA, "opposite"),
-    (ci(0.9, -0.23, 2.04, 0.001), NOT, "do not establish a sign"),   # the ETF VAR case: unsigned rejection
-    (ci(0.9, 0.2, 2.04, 0.30), NOT, "≥"),
-])
+@pytest.mark.parametrize(
+    "est, word, why",
+    [
+        (ci(1.0, 0.2, 1.8, 0.001), SUPPORTED, "Wald"),
+        (ci(-1.0, -1.8, -0.2, 0.001), CONTRA, "opposite"),
+        (ci(0.9, -0.23, 2.04, 0.001), NOT, "do not establish a sign"),  # the ETF VAR case: unsigned rejection
+        (ci(0.9, 0.2, 2.04, 0.30), NOT, "≥"),
+    ],
+)
 def test_signed_var_branches(est, word, why):
     d = rules.signed_var(H("signed_var", sign=1), est, ctx())
     assert d.word == word and why in d.reason
@@ -110,12 +129,15 @@ def test_threshold_both_directions():
     assert rules.threshold(hi, Estimate(missing="x"), ctx()).word == CANNOT
 
 
-@pytest.mark.parametrize("est, word", [
-    (ci(2.0, 0.5, 3.5, 0.01), SUPPORTED),
-    (ci(-2.0, -3.5, -0.5, 0.01), CONTRA),
-    (ci(0.5, -1.0, 2.0, 0.40), NOT),
-    (ci(2.0, 0.5, 3.5, 0.20), NOT),     # CI above zero but DM does not reject
-])
+@pytest.mark.parametrize(
+    "est, word",
+    [
+        (ci(2.0, 0.5, 3.5, 0.01), SUPPORTED),
+        (ci(-2.0, -3.5, -0.5, 0.01), CONTRA),
+        (ci(0.5, -1.0, 2.0, 0.40), NOT),
+        (ci(2.0, 0.5, 3.5, 0.20), NOT),  # CI above zero but DM does not reject
+    ],
+)
 def test_oos_gain_branches(est, word):
     assert rules.oos_gain(H("oos_gain"), est, ctx()).word == word
 
@@ -126,8 +148,10 @@ def days(values: list[float]) -> dict[str, float]:
 
 
 def tol_h(**readings) -> registry.Hypothesis:
-    return H("tolerance", readings={k: {"target": t, "tolerance": {"kind": "absolute", "value": w}}
-                                    for k, (t, w) in readings.items()})
+    return H(
+        "tolerance",
+        readings={k: {"target": t, "tolerance": {"kind": "absolute", "value": w}} for k, (t, w) in readings.items()},
+    )
 
 
 def test_tolerance_supported_everywhere():
@@ -138,7 +162,7 @@ def test_tolerance_supported_everywhere():
 
 def test_tolerance_decides_on_the_primary_date_and_flags_other_dates():
     h = tol_h(a=(-30, 3))
-    vals = [-25, -26, -29, -29, -29, -29, -29, -29]   # 11-14, 11-15 miss; 11-16 (primary) holds
+    vals = [-25, -26, -29, -29, -29, -29, -29, -29]  # 11-14, 11-15 miss; 11-16 (primary) holds
     d = rules.tolerance(h, Estimate(readings={"a": days(vals)}), ctx())
     assert d.word == SUPPORTED and d.date_sensitive and "11-14" in d.reason and "11-16" not in d.reason
 
@@ -151,13 +175,18 @@ def test_tolerance_partly_means_depends_on_the_reading():
 
 def test_tolerance_not_supported_vs_contradicted_by_the_margin():
     h = tol_h(a=(-30, 3))
-    assert rules.tolerance(h, Estimate(readings={"a": days([-35] * 8)}), ctx()).word == NOT     # miss 5 <= 9
+    assert rules.tolerance(h, Estimate(readings={"a": days([-35] * 8)}), ctx()).word == NOT  # miss 5 <= 9
     assert rules.tolerance(h, Estimate(readings={"a": days([-45] * 8)}), ctx()).word == CONTRA  # miss 15 > 9
 
 
 def test_tolerance_relative_kinds_and_yes_no_parts():
-    h = H("tolerance", readings={"flow": {"target": -1.2, "tolerance": {"kind": "relative", "value": 0.1}},
-                                 "late": {"tolerance": {"kind": "below", "value": 0}}})
+    h = H(
+        "tolerance",
+        readings={
+            "flow": {"target": -1.2, "tolerance": {"kind": "relative", "value": 0.1}},
+            "late": {"tolerance": {"kind": "below", "value": 0}},
+        },
+    )
     e = Estimate(readings={"flow": days([-1.25] * 8), "late": days([-0.5] * 8)})
     assert rules.tolerance(h, e, ctx()).word == SUPPORTED
     e2 = Estimate(readings={"flow": days([-1.25] * 8), "late": days([0.5] * 8)})
@@ -188,15 +217,18 @@ def dec(word, sens=False, i="x"):
     return rules.Decision(word, "r", sens, id=i)
 
 
-@pytest.mark.parametrize("parts, word", [
-    ([SUPPORTED, SUPPORTED], SUPPORTED),
-    ([SUPPORTED, NOT], PARTLY),
-    ([PARTLY, NOT], PARTLY),
-    ([NOT, CONTRA], CONTRA),
-    ([NOT, NOT], NOT),
-    ([CANNOT, CANNOT], CANNOT),
-    ([CANNOT, NOT], NOT),
-])
+@pytest.mark.parametrize(
+    "parts, word",
+    [
+        ([SUPPORTED, SUPPORTED], SUPPORTED),
+        ([SUPPORTED, NOT], PARTLY),
+        ([PARTLY, NOT], PARTLY),
+        ([NOT, CONTRA], CONTRA),
+        ([NOT, NOT], NOT),
+        ([CANNOT, CANNOT], CANNOT),
+        ([CANNOT, NOT], NOT),
+    ],
+)
 def test_composite_branches(parts, word):
     h = H("composite", components=["a", "b"])
     assert rules.composite(h, Estimate(), ctx(components=tuple(dec(w) for w in parts))).word == word
@@ -216,12 +248,15 @@ def test_composite_inherits_date_sensitivity():
 
 # --- engine -------------------------------------------------------------------------------------------------------
 def test_engine_bh_family_composites_and_labels():
-    hyps = {h.id: h for h in [
-        H("signed_test", id="A", sign=1, family="substantive"),
-        H("signed_test", id="B", sign=1, family="substantive"),
-        H("signed_test", id="D", sign=1, family="descriptive"),
-        H("composite", id="S", components=["A", "B"], family="summary"),
-    ]}
+    hyps = {
+        h.id: h
+        for h in [
+            H("signed_test", id="A", sign=1, family="substantive"),
+            H("signed_test", id="B", sign=1, family="substantive"),
+            H("signed_test", id="D", sign=1, family="descriptive"),
+            H("composite", id="S", components=["A", "B"], family="summary"),
+        ]
+    }
     ests = {"A": ci(1, 0.5, 1.5, 0.01), "B": ci(1, -0.5, 2.5, 0.5), "D": ci(1, 0.5, 1.5, 0.001)}
     t = engine.decide(hyps, ests, BOOK)
     assert math.isnan(t.loc["D", "p_bh"]) and t.loc["A", "p_bh"] == pytest.approx(0.02)
@@ -239,18 +274,31 @@ def test_engine_refuses_unregistered_or_missing_estimates():
 
 
 # --- registry -----------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("change, msg", [
-    ({"rule": "vibes"}, "not a named rule"),
-    ({"family": "other"}, "family"),
-    ({"written": "later"}, "written"),
-    ({"statement": ""}, "missing field"),
-    ({"rule": "signed_test", "sign": None}, "expected sign"),
-    ({"rule": "composite"}, "needs components"),
-    ({"rule": "tolerance"}, "needs a target"),
-])
+@pytest.mark.parametrize(
+    "change, msg",
+    [
+        ({"rule": "vibes"}, "not a named rule"),
+        ({"family": "other"}, "family"),
+        ({"written": "later"}, "written"),
+        ({"statement": ""}, "missing field"),
+        ({"rule": "signed_test", "sign": None}, "expected sign"),
+        ({"rule": "composite"}, "needs components"),
+        ({"rule": "tolerance"}, "needs a target"),
+    ],
+)
 def test_registry_entry_errors_name_the_file_and_entry(change, msg):
-    d = {"id": "X.1", "chapter": "x", "statement": "s", "estimand": "e", "data": "d", "sample": "s",
-         "rule": "threshold", "family": "descriptive", "written": "before", **change}
+    d = {
+        "id": "X.1",
+        "chapter": "x",
+        "statement": "s",
+        "estimand": "e",
+        "data": "d",
+        "sample": "s",
+        "rule": "threshold",
+        "family": "descriptive",
+        "written": "before",
+        **change,
+    }
     with pytest.raises(registry.RegistryError, match=msg) as err:
         parse_entry(d, "study/99_x.yaml")
     assert "study/99_x.yaml" in str(err.value) and "X.1" in str(err.value)

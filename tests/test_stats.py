@@ -63,8 +63,7 @@ def test_block_bootstrap_interval_covers_the_mean():
 def test_verdict_vocabulary_is_enforced():
     with pytest.raises(ValueError, match="vocabulary"):
         stats.Verdict("c", "t", 1, 0, 2, "%", 0.1, 10, "s", "probably true")
-    t = stats.verdict_table([stats.Verdict("c", "t", 1.234, 0.1, 2.0, "%", 0.01234, 10, "s", "supported")],
-                            chapter="x")
+    t = stats.verdict_table([stats.Verdict("c", "t", 1.234, 0.1, 2.0, "%", 0.01234, 10, "s", "supported")], chapter="x")
     assert t.loc[0, "p_value"] == 0.012 and t.loc[0, "p_bh"] == 0.012 and t.loc[0, "estimate"] == 1.23
 
 

@@ -89,7 +89,7 @@ def test_the_book_is_tested_before_it_is_published():
     artifact = build["steps"][upload[0]]["with"]["path"]
     assert artifact.rstrip("/") == "_build/html"  # what `make book` builds and the built-book tests read
     # nothing between the tests and the upload fetches data or builds again
-    for s in build["steps"][test[0] + 1:upload[0]]:
+    for s in build["steps"][test[0] + 1 : upload[0]]:
         assert not re.search(r"\bmake (data|book|pdf)\b|curl|wget|tar ", runs(s)), runs(s)
     # one data directory for build and tests, set for the whole job and overridden by no step
     assert "UNWIND_DATA" in build["env"]
@@ -104,7 +104,7 @@ def test_the_snapshot_download_is_checked_before_it_is_unpacked():
     assert step["env"]["UNWIND_SNAPSHOT_SHA256"] == "${{ vars.UNWIND_SNAPSHOT_SHA256 }}"
     check = script.index("sha256sum --check")
     assert script.index("curl ") < check < script.index("tar -x")
-    assert "UNWIND_SNAPSHOT_SHA256" in script[check - 120:check]
+    assert "UNWIND_SNAPSHOT_SHA256" in script[check - 120 : check]
     # a missing checksum stops the job instead of skipping the check
     assert re.search(r"\[\[ \"\$\{UNWIND_SNAPSHOT_SHA256\}\" =~ \^\[0-9a-f\]\{64\}\$ \]\]", script)
     assert step.get("shell") == "bash" and "set -euo pipefail" in script

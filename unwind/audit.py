@@ -32,8 +32,12 @@ def provider_terms(sources: dict[str, Source] | None = None) -> pd.DataFrame:
     by = {}
     for name, src in (sources or REGISTRY).items():
         by.setdefault(src.provider, []).append(name)
-    return pd.DataFrame([{"provider": p, "sources": len(names), "terms": PROVIDER_TERMS.get(p, "not recorded")}
-                         for p, names in by.items()]).set_index("provider")
+    return pd.DataFrame(
+        [
+            {"provider": p, "sources": len(names), "terms": PROVIDER_TERMS.get(p, "not recorded")}
+            for p, names in by.items()
+        ]
+    ).set_index("provider")
 
 
 def _time_index(df: pd.DataFrame) -> pd.DatetimeIndex | None:
@@ -60,8 +64,10 @@ def calendar_of(idx: pd.DatetimeIndex) -> tuple[str, pd.DatetimeIndex]:
     if (idx.day_of_week >= 5).mean() < 0.05:
         sessions = nyse_sessions()
         if idx[0] < sessions[0] or idx[-1] > sessions[-1]:
-            raise ValueError(f"{idx[0]:%Y-%m-%d} … {idx[-1]:%Y-%m-%d} reaches past the NYSE session list "
-                             f"({sessions[0]:%Y-%m-%d} … {sessions[-1]:%Y-%m-%d}; see CALENDAR_START)")
+            raise ValueError(
+                f"{idx[0]:%Y-%m-%d} … {idx[-1]:%Y-%m-%d} reaches past the NYSE session list "
+                f"({sessions[0]:%Y-%m-%d} … {sessions[-1]:%Y-%m-%d}; see CALENDAR_START)"
+            )
         return "NYSE sessions", sessions[(sessions >= idx[0].normalize()) & (sessions <= idx[-1].normalize())]
     return "every day", pd.date_range(idx[0], idx[-1], freq="D")
 
@@ -73,18 +79,37 @@ def coverage_table(sources: dict[str, Source] | None = None) -> pd.DataFrame:
         df = src.load()
         idx = _time_index(df)
         if idx is None:
-            rows.append({"source": name, "provider": src.provider, "definition": src.definition, "rows": len(df),
-                         "grid": "event window", "first": pd.NaT, "last": pd.NaT, "missing": 0,
-                         "longest_gap_days": np.nan})
+            rows.append(
+                {
+                    "source": name,
+                    "provider": src.provider,
+                    "definition": src.definition,
+                    "rows": len(df),
+                    "grid": "event window",
+                    "first": pd.NaT,
+                    "last": pd.NaT,
+                    "missing": 0,
+                    "longest_gap_days": np.nan,
+                }
+            )
             continue
         grid_name, grid = calendar_of(idx)
         if grid_name == "every day":
             idx = idx.normalize()
         gaps = idx.to_series().diff().max()
-        rows.append({"source": name, "provider": src.provider, "definition": src.definition, "rows": len(df),
-                     "grid": grid_name, "first": idx[0], "last": idx[-1],
-                     "missing": int(len(grid.difference(idx))),
-                     "longest_gap_days": round(gaps / pd.Timedelta(days=1), 2) if len(idx) > 1 else np.nan})
+        rows.append(
+            {
+                "source": name,
+                "provider": src.provider,
+                "definition": src.definition,
+                "rows": len(df),
+                "grid": grid_name,
+                "first": idx[0],
+                "last": idx[-1],
+                "missing": int(len(grid.difference(idx))),
+                "longest_gap_days": round(gaps / pd.Timedelta(days=1), 2) if len(idx) > 1 else np.nan,
+            }
+        )
     return pd.DataFrame(rows).set_index("source")
 
 
@@ -99,8 +124,17 @@ def price_agreement(p: pd.DataFrame, pairs: dict[str, tuple[str, str]]) -> pd.Da
     rows = []
     for label, (a, b) in pairs.items():
         d = abs_pct_diff(p[a], p[b])
-        rows.append({"pair": label, "days": len(d), "median_abs_pct": d.median(), "p95_abs_pct": d.quantile(0.95),
-                     "max_abs_pct": d.max(), "first": d.index.min(), "last": d.index.max()})
+        rows.append(
+            {
+                "pair": label,
+                "days": len(d),
+                "median_abs_pct": d.median(),
+                "p95_abs_pct": d.quantile(0.95),
+                "max_abs_pct": d.max(),
+                "first": d.index.min(),
+                "last": d.index.max(),
+            }
+        )
     return pd.DataFrame(rows).set_index("pair")
 
 
@@ -111,9 +145,14 @@ def flow_agreement(a: pd.DataFrame, b: pd.DataFrame, columns: list[str], tol: fl
     diff = (x - y).abs()
     cells = diff.stack()
     bad = cells[cells > tol]
-    return pd.DataFrame({"date": [d for d, _ in bad.index], "column": [c for _, c in bad.index],
-                         "first": [x.at[d, c] for d, c in bad.index], "second": [y.at[d, c] for d, c in bad.index]}
-                        ).assign(shared_days=len(days), cells_compared=int(cells.size))
+    return pd.DataFrame(
+        {
+            "date": [d for d, _ in bad.index],
+            "column": [c for _, c in bad.index],
+            "first": [x.at[d, c] for d, c in bad.index],
+            "second": [y.at[d, c] for d, c in bad.index],
+        }
+    ).assign(shared_days=len(days), cells_compared=int(cells.size))
 
 
 def manifest(sources: dict[str, Source] | None = None) -> pd.DataFrame:
@@ -123,8 +162,15 @@ def manifest(sources: dict[str, Source] | None = None) -> pd.DataFrame:
         for t in src.tables:
             files.setdefault(t.relpath, []).append(name)
     root = data_dir()
-    rows = [{"file": rel, "bytes": resolve(rel).stat().st_size, "sha256": file_sha256(resolve(rel)),
-             "read_by": ", ".join(names)} for rel, names in sorted(files.items())]
+    rows = [
+        {
+            "file": rel,
+            "bytes": resolve(rel).stat().st_size,
+            "sha256": file_sha256(resolve(rel)),
+            "read_by": ", ".join(names),
+        }
+        for rel, names in sorted(files.items())
+    ]
     out = pd.DataFrame(rows).set_index("file")
     out.attrs["data_dir"] = str(root)
     return out

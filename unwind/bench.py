@@ -72,7 +72,7 @@ def build_time(out: Path, execute: bool) -> float:
     nothing is written into the repository)."""
     cmd = [*JB, "--path-output", str(out)]
     if not execute:
-        text = (ROOT / "_config.yml").read_text().replace("execute_notebooks: force", "execute_notebooks: \"off\"")
+        text = (ROOT / "_config.yml").read_text().replace("execute_notebooks: force", 'execute_notebooks: "off"')
         out.mkdir(parents=True, exist_ok=True)
         cfg = out / "_config.bench.yml"
         cfg.write_text(text)
@@ -89,8 +89,11 @@ def results_time() -> float:
 
 
 def page_sizes(html: Path) -> dict[str, int]:
-    return {str(p.relative_to(html)): p.stat().st_size for p in sorted(html.rglob("*.html"))
-            if "_static" not in p.parts and "_sources" not in p.parts}
+    return {
+        str(p.relative_to(html)): p.stat().st_size
+        for p in sorted(html.rglob("*.html"))
+        if "_static" not in p.parts and "_sources" not in p.parts
+    }
 
 
 def execution_times(html: Path) -> dict[str, float]:
@@ -117,20 +120,34 @@ def main() -> None:
         print(f"    Sphinx-only build (stored outputs): {sphinx:.1f} s")
         full = build_time(Path(tmp) / "f", execute=True) + res
         target = 1.5 * floor + sphinx
-        print(f"(b) full strict build (results step + book): {full:.1f} s; target 1.5 x floor + Sphinx = "
-              f"{target:.1f} s; ratio (build - Sphinx) / floor = {(full - sphinx) / floor:.2f}")
+        print(
+            f"(b) full strict build (results step + book): {full:.1f} s; target 1.5 x floor + Sphinx = "
+            f"{target:.1f} s; ratio (build - Sphinx) / floor = {(full - sphinx) / floor:.2f}"
+        )
         html = Path(tmp) / "f" / "_build" / "html"
-        print("    execution time per notebook (s): "
-              + ", ".join(f"{k.split('/')[-1]} {v:.1f}" for k, v in execution_times(html).items()))
+        print(
+            "    execution time per notebook (s): "
+            + ", ".join(f"{k.split('/')[-1]} {v:.1f}" for k, v in execution_times(html).items())
+        )
         sizes = page_sizes(html)
         print("page sizes (KB, excluding the shared vega bundle):")
         for name, size in sizes.items():
             print(f"    {name:45s} {size / 1024:8.0f}{'  > 1 MB' if size > 1 << 20 else ''}")
         (ROOT / "_build").mkdir(exist_ok=True)
-        (ROOT / "_build" / "bench.json").write_text(json.dumps(
-            {"panel_cold_s": cold, "panel_warm_s": warm, "results_s": res, "floor_s": floor, "sphinx_s": sphinx,
-             "build_s": full,
-             "pages_bytes": sizes}, indent=2))
+        (ROOT / "_build" / "bench.json").write_text(
+            json.dumps(
+                {
+                    "panel_cold_s": cold,
+                    "panel_warm_s": warm,
+                    "results_s": res,
+                    "floor_s": floor,
+                    "sphinx_s": sphinx,
+                    "build_s": full,
+                    "pages_bytes": sizes,
+                },
+                indent=2,
+            )
+        )
         shutil.rmtree(Path(tmp), ignore_errors=True)
 
 

@@ -126,12 +126,14 @@ def shade(start: str | pd.Timestamp, end: str | pd.Timestamp, label: str | None 
     base = alt.Chart(window)
     band = base.mark_rect(color=SHADE, opacity=0.25).encode(x="start:T", x2="end:T", tooltip=["label:N"])
     name = base.mark_text(align="left", baseline="top", dx=3, dy=3, fontSize=11, color=TEXT).encode(
-        x="start:T", y=alt.value(0), text="label:N")
+        x="start:T", y=alt.value(0), text="label:N"
+    )
     return band + name
 
 
-def rule(value: float | str | pd.Timestamp, label: str, *, axis: str = "y", dash: tuple[int, int] = (4, 3)
-         ) -> alt.LayerChart:
+def rule(
+    value: float | str | pd.Timestamp, label: str, *, axis: str = "y", dash: tuple[int, int] = (4, 3)
+) -> alt.LayerChart:
     """A labelled reference line: a threshold (``axis="y"``, a number) or an event (``axis="x"``, a date)."""
     if axis == "x":
         d = pd.DataFrame({"v": [pd.Timestamp(value)], "label": [label]})

@@ -135,11 +135,15 @@ def candle_range_rank(high: pd.Series, low: pd.Series, day: pd.Timestamp) -> dic
     before = rng.loc[: day - pd.Timedelta(days=1)]
     r = float(rng.loc[day])
     upto = rng.loc[:day]
-    return {"range": r, "max_before": float(before.max()) if len(before) else np.nan,
-            "max_before_date": before.idxmax() if len(before) else pd.NaT,
-            "rank": int((upto > r).sum() + 1), "n_days": int(len(upto)),
-            "largest_so_far": bool(len(before) == 0 or r > before.max()),
-            "first_day": rng.index.min()}
+    return {
+        "range": r,
+        "max_before": float(before.max()) if len(before) else np.nan,
+        "max_before_date": before.idxmax() if len(before) else pd.NaT,
+        "rank": int((upto > r).sum() + 1),
+        "n_days": int(len(upto)),
+        "largest_so_far": bool(len(before) == 0 or r > before.max()),
+        "first_day": rng.index.min(),
+    }
 
 
 def share_at_least(s: pd.Series, threshold: float) -> float:
@@ -211,10 +215,10 @@ class ClaimResult:
     """
 
     id: str
-    window: pd.DataFrame            # one row per as-of date
+    window: pd.DataFrame  # one row per as-of date
     estimate: Estimate | None
-    text: str                       # the measurement in words (ledger cell)
-    extra: dict = field(default_factory=dict)   # single numbers worth gluing
+    text: str  # the measurement in words (ledger cell)
+    extra: dict = field(default_factory=dict)  # single numbers worth gluing
 
 
 def _frame(rows: dict) -> pd.DataFrame:
@@ -225,8 +229,17 @@ def _day(d: pd.Timestamp) -> str:
     return f"{pd.Timestamp(d):%Y-%m-%d}"
 
 
-def _estimate(h: Hypothesis, w: pd.DataFrame, cols: dict[str, str], *, unit: str, text: str, method: str,
-              n: int | None = None, missing: str = "") -> Estimate:
+def _estimate(
+    h: Hypothesis,
+    w: pd.DataFrame,
+    cols: dict[str, str],
+    *,
+    unit: str,
+    text: str,
+    method: str,
+    n: int | None = None,
+    missing: str = "",
+) -> Estimate:
     """The Estimate of claim ``h`` from its window frame: ``cols`` maps each registered reading to its column.
 
     ``value`` is the first reading on the primary date, ``low``/``high`` its range over the as-of dates.
@@ -235,13 +248,22 @@ def _estimate(h: Hypothesis, w: pd.DataFrame, cols: dict[str, str], *, unit: str
         raise KeyError(f"{h.id}: measured readings {list(cols)} differ from registered {list(h.readings)}")
     readings = {name: {_day(d): float(v) for d, v in w[col].astype(float).items()} for name, col in cols.items()}
     if missing:
-        return Estimate(unit=unit, method=method, sample=h.sample, n=n, readings=readings, missing=missing,
-                        text=text)
+        return Estimate(unit=unit, method=method, sample=h.sample, n=n, readings=readings, missing=missing, text=text)
     first = w[next(iter(cols.values()))].astype(float)
     value = float(first.get(primary_date(), np.nan))
     lo, hi = float(first.min()), float(first.max())
-    return Estimate(value=value, low=lo, high=hi, interval=INTERVAL, unit=unit, method=method, sample=h.sample,
-                    n=len(w) if n is None else n, readings=readings, text=text)
+    return Estimate(
+        value=value,
+        low=lo,
+        high=hi,
+        interval=INTERVAL,
+        unit=unit,
+        method=method,
+        sample=h.sample,
+        n=len(w) if n is None else n,
+        readings=readings,
+        text=text,
+    )
 
 
 Measure = Callable[[pd.DataFrame, dict, Hypothesis, pd.DatetimeIndex], ClaimResult]
@@ -254,15 +276,26 @@ def m_c1(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) ->
     for d in window:
         loss = -change_over_days(mc, d, 41) / 1e12
         peak = mc.loc[oct6:d].max()
-        rows[d] = {"loss_41d_tn": loss, "per_day_bn": loss * 1e3 / 41,
-                   "start_day": d - pd.Timedelta(days=41),
-                   "peak_to_date_tn": (peak - mc.get(d, np.nan)) / 1e12}
+        rows[d] = {
+            "loss_41d_tn": loss,
+            "per_day_bn": loss * 1e3 / 41,
+            "start_day": d - pd.Timedelta(days=41),
+            "peak_to_date_tn": (peak - mc.get(d, np.nan)) / 1e12,
+        }
     w = _frame(rows)
-    txt = (f"41-day loss {range_text(w['loss_41d_tn'], '.2f', 'US$ tn')} "
-           f"({range_text(w['per_day_bn'], '.0f', 'US$ bn/day')}); "
-           f"peak-to-date {range_text(w['peak_to_date_tn'], '.2f', 'US$ tn')}")
-    e = _estimate(h, w, {"41-day loss": "loss_41d_tn"}, unit="US$ tn", text=txt,
-                  method="total market cap 41 days before minus on the date")
+    txt = (
+        f"41-day loss {range_text(w['loss_41d_tn'], '.2f', 'US$ tn')} "
+        f"({range_text(w['per_day_bn'], '.0f', 'US$ bn/day')}); "
+        f"peak-to-date {range_text(w['peak_to_date_tn'], '.2f', 'US$ tn')}"
+    )
+    e = _estimate(
+        h,
+        w,
+        {"41-day loss": "loss_41d_tn"},
+        unit="US$ tn",
+        text=txt,
+        method="total market cap 41 days before minus on the date",
+    )
     return ClaimResult(h.id, w, e, txt, extra={"mcap_peak_tn": mc.loc[oct6] / 1e12})
 
 
@@ -272,19 +305,39 @@ def m_c2(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) ->
     for d in window:
         ath = spot["high_usdt"].loc[:d].max()
         ath_y = y.loc[:d].max()
-        rows[d] = {"drawdown_pct": drawdown_pct(spot.loc[d, "close_usdt"], ath), "ath_usd": ath,
-                   "yahoo_drawdown_pct": drawdown_pct(y.loc[d], ath_y), "yahoo_ath_close": ath_y,
-                   "vs_126k_pct": drawdown_pct(spot.loc[d, "close_usdt"], 126_000.0)}
+        rows[d] = {
+            "drawdown_pct": drawdown_pct(spot.loc[d, "close_usdt"], ath),
+            "ath_usd": ath,
+            "yahoo_drawdown_pct": drawdown_pct(y.loc[d], ath_y),
+            "yahoo_ath_close": ath_y,
+            "vs_126k_pct": drawdown_pct(spot.loc[d, "close_usdt"], 126_000.0),
+        }
     w = _frame(rows)
-    hi = spot["high_usdt"].loc[:window[-1]]
-    txt = (f"{range_text(w['drawdown_pct'], '.1f', '%')} from the Binance high {hi.max():,.0f}; "
-           f"Yahoo close basis {range_text(w['yahoo_drawdown_pct'], '.1f', '%')}")
-    e = _estimate(h, w, {"drop of 30 %": "drawdown_pct", "all-time high of 126,000": "ath_usd"}, unit="%",
-                  text=txt, method="Binance close against the Binance intraday all-time high")
-    return ClaimResult(h.id, w, e, txt,
-                       extra={"ath_binance": hi.max(), "ath_binance_day": hi.idxmax(),
-                              "ath_yahoo_close": float(y.loc[:window[-1]].max()),
-                              "ath_yahoo_day": y.loc[:window[-1]].idxmax()})
+    hi = spot["high_usdt"].loc[: window[-1]]
+    txt = (
+        f"{range_text(w['drawdown_pct'], '.1f', '%')} from the Binance high {hi.max():,.0f}; "
+        f"Yahoo close basis {range_text(w['yahoo_drawdown_pct'], '.1f', '%')}"
+    )
+    e = _estimate(
+        h,
+        w,
+        {"drop of 30 %": "drawdown_pct", "all-time high of 126,000": "ath_usd"},
+        unit="%",
+        text=txt,
+        method="Binance close against the Binance intraday all-time high",
+    )
+    return ClaimResult(
+        h.id,
+        w,
+        e,
+        txt,
+        extra={
+            "ath_binance": hi.max(),
+            "ath_binance_day": hi.idxmax(),
+            "ath_yahoo_close": float(y.loc[: window[-1]].max()),
+            "ath_yahoo_day": y.loc[: window[-1]].idxmax(),
+        },
+    )
 
 
 def m_c3(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -> ClaimResult:
@@ -293,15 +346,29 @@ def m_c3(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) ->
     rows = {}
     for d in window:
         px = spot.loc[d, "close_usdt"]
-        rows[d] = {"vs_close_pct": pct_change(ref_close, px), "vs_low_pct": pct_change(ref_low, px),
-                   "mcap_vs_close_pct": pct_change(ref_mc, mc.loc[d])}
+        rows[d] = {
+            "vs_close_pct": pct_change(ref_close, px),
+            "vs_low_pct": pct_change(ref_low, px),
+            "mcap_vs_close_pct": pct_change(ref_mc, mc.loc[d]),
+        }
     w = _frame(rows)
-    txt = (f"BTC vs 10/10 close {range_text(w['vs_close_pct'], '.1f', '%')}; "
-           f"vs 10/10 low {range_text(w['vs_low_pct'], '.1f', '%')}; "
-           f"market cap vs 10/10 {range_text(w['mcap_vs_close_pct'], '.1f', '%')}")
-    e = _estimate(h, w, {"BTC vs the 10/10 close": "vs_close_pct", "BTC vs the 10/10 low": "vs_low_pct",
-                         "market cap vs the 10/10 close": "mcap_vs_close_pct"}, unit="%", text=txt,
-                  method="% change from each 10/10 reference")
+    txt = (
+        f"BTC vs 10/10 close {range_text(w['vs_close_pct'], '.1f', '%')}; "
+        f"vs 10/10 low {range_text(w['vs_low_pct'], '.1f', '%')}; "
+        f"market cap vs 10/10 {range_text(w['mcap_vs_close_pct'], '.1f', '%')}"
+    )
+    e = _estimate(
+        h,
+        w,
+        {
+            "BTC vs the 10/10 close": "vs_close_pct",
+            "BTC vs the 10/10 low": "vs_low_pct",
+            "market cap vs the 10/10 close": "mcap_vs_close_pct",
+        },
+        unit="%",
+        text=txt,
+        method="% change from each 10/10 reference",
+    )
     return ClaimResult(h.id, w, e, txt, extra={"ref_close": ref_close, "ref_low": ref_low})
 
 
@@ -314,18 +381,36 @@ def m_c4(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) ->
     wk = inp["artemis_weekly"]
     # Artemis weeks end on Sunday: the week to the Sunday after early November, the weeks ending in late October+
     art_early = wk.loc[e1 + pd.Timedelta(days=2), "bitcoin_usd"] / 1e9
-    art_late = wk.loc[l0 + pd.Timedelta(days=3):l1 + pd.Timedelta(days=2), "bitcoin_usd"].sum() / 1e9
-    w = _frame({d: {"early_november_bn": early, "late_october_bn": late, "late_october_eth_bn": late_eth}
-                for d in window})
-    txt = (f"BTC ETF net flow {e0:%m/%d}-{e1:%d} {early:+.2f} US$ bn; {l0:%m/%d}-{l1:%d} {late:+.2f} US$ bn "
-           f"(ETH ETFs {late_eth:+.2f})")
-    e = _estimate(h, w, {"early-November redemptions": "early_november_bn", "late-October outflows":
-                         "late_october_bn"}, unit="US$ bn", text=txt,
-                  method="sum of daily US spot BTC ETF net flows over each named window",
-                  n=int(f.loc[e0:e1].count() + f.loc[l0:l1].count()))
-    return ClaimResult(h.id, w, e, txt,
-                       extra={"early_nov_bn": early, "late_oct_bn": late, "late_oct_eth_bn": late_eth,
-                              "artemis_early_nov_bn": art_early, "artemis_late_oct_bn": art_late})
+    art_late = wk.loc[l0 + pd.Timedelta(days=3) : l1 + pd.Timedelta(days=2), "bitcoin_usd"].sum() / 1e9
+    w = _frame(
+        {d: {"early_november_bn": early, "late_october_bn": late, "late_october_eth_bn": late_eth} for d in window}
+    )
+    txt = (
+        f"BTC ETF net flow {e0:%m/%d}-{e1:%d} {early:+.2f} US$ bn; {l0:%m/%d}-{l1:%d} {late:+.2f} US$ bn "
+        f"(ETH ETFs {late_eth:+.2f})"
+    )
+    e = _estimate(
+        h,
+        w,
+        {"early-November redemptions": "early_november_bn", "late-October outflows": "late_october_bn"},
+        unit="US$ bn",
+        text=txt,
+        method="sum of daily US spot BTC ETF net flows over each named window",
+        n=int(f.loc[e0:e1].count() + f.loc[l0:l1].count()),
+    )
+    return ClaimResult(
+        h.id,
+        w,
+        e,
+        txt,
+        extra={
+            "early_nov_bn": early,
+            "late_oct_bn": late,
+            "late_oct_eth_bn": late_eth,
+            "artemis_early_nov_bn": art_early,
+            "artemis_late_oct_bn": art_late,
+        },
+    )
 
 
 def m_c5(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -> ClaimResult:
@@ -333,71 +418,134 @@ def m_c5(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) ->
     dist = liquidation_distance_pct(100, mm)
     dist_no_mm = liquidation_distance_pct(100, 0.0)
     lev_2pct = leverage_for_distance(2.0, mm)
-    w = _frame({d: {"move_is_enough": float(2.0 >= dist), "distance_pct": dist,
-                    "distance_without_mm_pct": dist_no_mm, "leverage_for_2pct": lev_2pct} for d in window})
-    txt = (f"100x is liquidated after a {dist:.1f} % move (mm {mm} %; {dist_no_mm:.0f} % with none); "
-           f"2 % is the distance at {lev_2pct:.0f}x; '20x-100x common': no data")
-    e = _estimate(h, w, {"the cushion is 2 %": "distance_pct", "a 2 % move is enough": "move_is_enough"},
-                  unit="% adverse move", text=txt, n=1,
-                  method="isolated-margin arithmetic, Binance tier-1 maintenance margin")
-    return ClaimResult(h.id, w, e, txt, extra={"dist_pct": dist, "dist_no_mm_pct": dist_no_mm,
-                                               "lev_for_2pct": lev_2pct, "mm_pct": mm})
+    w = _frame(
+        {
+            d: {
+                "move_is_enough": float(2.0 >= dist),
+                "distance_pct": dist,
+                "distance_without_mm_pct": dist_no_mm,
+                "leverage_for_2pct": lev_2pct,
+            }
+            for d in window
+        }
+    )
+    txt = (
+        f"100x is liquidated after a {dist:.1f} % move (mm {mm} %; {dist_no_mm:.0f} % with none); "
+        f"2 % is the distance at {lev_2pct:.0f}x; '20x-100x common': no data"
+    )
+    e = _estimate(
+        h,
+        w,
+        {"the cushion is 2 %": "distance_pct", "a 2 % move is enough": "move_is_enough"},
+        unit="% adverse move",
+        text=txt,
+        n=1,
+        method="isolated-margin arithmetic, Binance tier-1 maintenance margin",
+    )
+    return ClaimResult(
+        h.id, w, e, txt, extra={"dist_pct": dist, "dist_no_mm_pct": dist_no_mm, "lev_for_2pct": lev_2pct, "mm_pct": mm}
+    )
 
 
 def liquidations_oct10(inp: dict, p: pd.DataFrame) -> dict:
     """Nearest evidence for the 10/10 all-venue liquidation total (US$ bn)."""
     crash = reg.date("crash")
     liq = inp["liq4h"]
-    day = liq.loc[(liq.index >= crash.strftime("%Y-%m-%d")) & (liq.index < (crash + pd.Timedelta(days=1))
-                                                               .strftime("%Y-%m-%d"))]
-    by_coin = {k: (day[f"{k}_liq_long_usd"].sum() + day[f"{k}_liq_short_usd"].sum()) / 1e9
-               for k in ("btc", "eth", "sol", "xrp")}
+    day = liq.loc[
+        (liq.index >= crash.strftime("%Y-%m-%d")) & (liq.index < (crash + pd.Timedelta(days=1)).strftime("%Y-%m-%d"))
+    ]
+    by_coin = {
+        k: (day[f"{k}_liq_long_usd"].sum() + day[f"{k}_liq_short_usd"].sum()) / 1e9
+        for k in ("btc", "eth", "sol", "xrp")
+    }
     hl = inp["hyperliquid"]
     oi = p["oi_all_btc_4h_usd"]
     oi_prev, oi_day = oi.loc[crash - pd.Timedelta(days=1)], oi.loc[crash]
     binance4 = sum(by_coin.values())
     hl_liq, hl_adl = hl["liq_notional_usd"].sum() / 1e9, hl["adl_notional_usd"].sum() / 1e9
-    return {"binance_4coin_bn": binance4, **{f"binance_{k}_bn": v for k, v in by_coin.items()},
-            "binance_long_share_pct": 100 * sum(day[f"{k}_liq_long_usd"].sum() for k in by_coin) / (binance4 * 1e9),
-            "hyperliquid_liq_bn": hl_liq, "hyperliquid_adl_bn": hl_adl,
-            "lower_bound_bn": binance4 + hl_liq,
-            "oi_drop_pct": pct_change(oi_prev, oi_day), "oi_drop_bn": (oi_prev - oi_day) / 1e9}
+    return {
+        "binance_4coin_bn": binance4,
+        **{f"binance_{k}_bn": v for k, v in by_coin.items()},
+        "binance_long_share_pct": 100 * sum(day[f"{k}_liq_long_usd"].sum() for k in by_coin) / (binance4 * 1e9),
+        "hyperliquid_liq_bn": hl_liq,
+        "hyperliquid_adl_bn": hl_adl,
+        "lower_bound_bn": binance4 + hl_liq,
+        "oi_drop_pct": pct_change(oi_prev, oi_day),
+        "oi_drop_bn": (oi_prev - oi_day) / 1e9,
+    }
 
 
 def m_c6(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -> ClaimResult:
     ev = liquidations_oct10(inp, p)
     w = _frame({d: {"all_venue_bn": np.nan, "lower_bound_bn": ev["lower_bound_bn"]} for d in window})
-    txt = (f"no all-venue total; Binance BTC/ETH/SOL/XRP {ev['binance_4coin_bn']:.2f} US$ bn; "
-           f"Hyperliquid 12 min {ev['hyperliquid_liq_bn']:.1f} + ADL {ev['hyperliquid_adl_bn']:.1f} US$ bn; "
-           f"all-venue BTC OI {ev['oi_drop_pct']:.0f} % ({-ev['oi_drop_bn']:.1f} US$ bn)")
-    missing = (f"no all-venue liquidation total for 2025-10-10 in the snapshot; the venues it has (Binance 4 coins "
-               f"+ Hyperliquid) add up to a lower bound of {ev['lower_bound_bn']:.1f} US$ bn")
-    e = _estimate(h, w, {"all-venue total": "all_venue_bn"}, unit="US$ bn", text=txt, missing=missing,
-                  method="sum of liquidations on 2025-10-10")
+    txt = (
+        f"no all-venue total; Binance BTC/ETH/SOL/XRP {ev['binance_4coin_bn']:.2f} US$ bn; "
+        f"Hyperliquid 12 min {ev['hyperliquid_liq_bn']:.1f} + ADL {ev['hyperliquid_adl_bn']:.1f} US$ bn; "
+        f"all-venue BTC OI {ev['oi_drop_pct']:.0f} % ({-ev['oi_drop_bn']:.1f} US$ bn)"
+    )
+    missing = (
+        f"no all-venue liquidation total for 2025-10-10 in the snapshot; the venues it has (Binance 4 coins "
+        f"+ Hyperliquid) add up to a lower bound of {ev['lower_bound_bn']:.1f} US$ bn"
+    )
+    e = _estimate(
+        h,
+        w,
+        {"all-venue total": "all_venue_bn"},
+        unit="US$ bn",
+        text=txt,
+        missing=missing,
+        method="sum of liquidations on 2025-10-10",
+    )
     return ClaimResult(h.id, w, e, txt, extra=ev)
 
 
 def m_c7(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -> ClaimResult:
     crash = reg.date("crash")
     out = {}
-    for name, df, hi, lo in (("spot", inp["bn_spot"], "high_usdt", "low_usdt"),
-                             ("perp", inp["bn_perp"], "high_usdt", "low_usdt"),
-                             ("yahoo", inp["yahoo_btc"], "high_usd", "low_usd")):
+    for name, df, hi, lo in (
+        ("spot", inp["bn_spot"], "high_usdt", "low_usdt"),
+        ("perp", inp["bn_perp"], "high_usdt", "low_usdt"),
+        ("yahoo", inp["yahoo_btc"], "high_usd", "low_usd"),
+    ):
         out[name] = candle_range_rank(df[hi], df[lo], crash)
-    w = _frame({d: {"range_usd": out["spot"]["range"], "first_ever": float(out["spot"]["largest_so_far"]),
-                    "perp_range": out["perp"]["range"], "yahoo_range": out["yahoo"]["range"]} for d in window})
+    w = _frame(
+        {
+            d: {
+                "range_usd": out["spot"]["range"],
+                "first_ever": float(out["spot"]["largest_so_far"]),
+                "perp_range": out["perp"]["range"],
+                "yahoo_range": out["yahoo"]["range"],
+            }
+            for d in window
+        }
+    )
     s, y = out["spot"], out["yahoo"]
-    txt = (f"Binance spot range {s['range']:,.0f} US$ (largest before: {s['max_before']:,.0f} on "
-           f"{s['max_before_date']:%Y-%m-%d}); perp {out['perp']['range']:,.0f}; "
-           f"Yahoo {y['range']:,.0f} (largest since 2014)")
-    e = _estimate(h, w, {"range of 20,000": "range_usd", "first ever": "first_ever"}, unit="US$", text=txt,
-                  method="high minus low of the UTC day, ranked among every earlier day", n=s["n_days"])
-    return ClaimResult(h.id, w, e, txt,
-                       extra={**{f"{k}_{m}": v[m] for k, v in out.items() for m in ("range", "max_before",
-                                                                                     "rank", "n_days")},
-                              "spot_max_before_date": s["max_before_date"],
-                              "yahoo_max_before_date": y["max_before_date"],
-                              "yahoo_largest": y["largest_so_far"]})
+    txt = (
+        f"Binance spot range {s['range']:,.0f} US$ (largest before: {s['max_before']:,.0f} on "
+        f"{s['max_before_date']:%Y-%m-%d}); perp {out['perp']['range']:,.0f}; "
+        f"Yahoo {y['range']:,.0f} (largest since 2014)"
+    )
+    e = _estimate(
+        h,
+        w,
+        {"range of 20,000": "range_usd", "first ever": "first_ever"},
+        unit="US$",
+        text=txt,
+        method="high minus low of the UTC day, ranked among every earlier day",
+        n=s["n_days"],
+    )
+    return ClaimResult(
+        h.id,
+        w,
+        e,
+        txt,
+        extra={
+            **{f"{k}_{m}": v[m] for k, v in out.items() for m in ("range", "max_before", "rank", "n_days")},
+            "spot_max_before_date": s["max_before_date"],
+            "yahoo_max_before_date": y["max_before_date"],
+            "yahoo_largest": y["largest_so_far"],
+        },
+    )
 
 
 def binance_4coin_daily(liq4h: pd.DataFrame) -> pd.Series:
@@ -407,27 +555,54 @@ def binance_4coin_daily(liq4h: pd.DataFrame) -> pd.Series:
 
 def m_c8(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -> ClaimResult:
     daily = binance_4coin_daily(inp["liq4h"])
-    since = daily.loc[reg.date("crash") + pd.Timedelta(days=1):]
+    since = daily.loc[reg.date("crash") + pd.Timedelta(days=1) :]
     bob = (inp["bob26"]["liq_long_usd"] + inp["bob26"]["liq_short_usd"]).iloc[:30]
     rows = {}
     for d in window:
-        s = since.loc[:d - pd.Timedelta(days=1)]
-        rows[d] = {"all_venue_share_05": np.nan, "all_venue_share_1": np.nan,
-                   "share_05bn_pct": share_at_least(s, 5e8), "share_1bn_pct": share_at_least(s, 1e9),
-                   "n_days": len(s), "last_day": s.index.max(), "max_bn": s.max() / 1e9,
-                   "median_bn": s.median() / 1e9}
+        s = since.loc[: d - pd.Timedelta(days=1)]
+        rows[d] = {
+            "all_venue_share_05": np.nan,
+            "all_venue_share_1": np.nan,
+            "share_05bn_pct": share_at_least(s, 5e8),
+            "share_1bn_pct": share_at_least(s, 1e9),
+            "n_days": len(s),
+            "last_day": s.index.max(),
+            "max_bn": s.max() / 1e9,
+            "median_bn": s.median() / 1e9,
+        }
     w = _frame(rows)
-    txt = (f"Binance-only 4 coins, {int(w['n_days'].iloc[-1])} days to {w['last_day'].iloc[-1]:%m-%d}: "
-           f">= 0.5 bn on {range_text(w['share_05bn_pct'], '.0f', '%')} of days, >= 1 bn on "
-           f"{range_text(w['share_1bn_pct'], '.0f', '%')}; median {w['median_bn'].iloc[-1]:.2f} US$ bn")
-    missing = ("no all-venue daily liquidation totals after 10/10 in the snapshot; the Binance-only 4-coin series "
-               f"(a lower bound) passed 0.5 bn on {w['share_05bn_pct'].iloc[-1]:.0f} % of days")
-    e = _estimate(h, w, {"regularly above 0.5 bn": "all_venue_share_05", "often above 1 bn": "all_venue_share_1"},
-                  unit="% of days", text=txt, missing=missing, method="share of days above each threshold")
-    return ClaimResult(h.id, w, e, txt,
-                       extra={"bob26_share_05_pct": share_at_least(bob, 5e8), "bob26_max_bn": bob.max() / 1e9,
-                              "bob26_median_bn": bob.median() / 1e9, "bob26_n": len(bob),
-                              "bob26_first": bob.index.min(), "bob26_last": bob.index.max()})
+    txt = (
+        f"Binance-only 4 coins, {int(w['n_days'].iloc[-1])} days to {w['last_day'].iloc[-1]:%m-%d}: "
+        f">= 0.5 bn on {range_text(w['share_05bn_pct'], '.0f', '%')} of days, >= 1 bn on "
+        f"{range_text(w['share_1bn_pct'], '.0f', '%')}; median {w['median_bn'].iloc[-1]:.2f} US$ bn"
+    )
+    missing = (
+        "no all-venue daily liquidation totals after 10/10 in the snapshot; the Binance-only 4-coin series "
+        f"(a lower bound) passed 0.5 bn on {w['share_05bn_pct'].iloc[-1]:.0f} % of days"
+    )
+    e = _estimate(
+        h,
+        w,
+        {"regularly above 0.5 bn": "all_venue_share_05", "often above 1 bn": "all_venue_share_1"},
+        unit="% of days",
+        text=txt,
+        missing=missing,
+        method="share of days above each threshold",
+    )
+    return ClaimResult(
+        h.id,
+        w,
+        e,
+        txt,
+        extra={
+            "bob26_share_05_pct": share_at_least(bob, 5e8),
+            "bob26_max_bn": bob.max() / 1e9,
+            "bob26_median_bn": bob.median() / 1e9,
+            "bob26_n": len(bob),
+            "bob26_first": bob.index.min(),
+            "bob26_last": bob.index.max(),
+        },
+    )
 
 
 def m_c9(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -> ClaimResult:
@@ -440,18 +615,41 @@ def m_c9(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) ->
         pct, at = percentile_of_latest(oi, d)
         pct_share, _ = percentile_of_latest(share, d)
         vol_pct, _ = percentile_of_latest(vol, d)
-        rows[d] = {"oi_percentile": pct, "oi_day": at, "oi_bn": oi.loc[at] / 1e9, "oi_share_pct": share.loc[at],
-                   "oi_share_percentile": pct_share, "volume_percentile": vol_pct}
+        rows[d] = {
+            "oi_percentile": pct,
+            "oi_day": at,
+            "oi_bn": oi.loc[at] / 1e9,
+            "oi_share_pct": share.loc[at],
+            "oi_share_percentile": pct_share,
+            "volume_percentile": vol_pct,
+        }
     w = _frame(rows)
-    txt = (f"all-venue BTC OI {w['oi_bn'].iloc[0]:.0f} US$ bn on {w['oi_day'].iloc[0]:%m-%d}: "
-           f"percentile {w['oi_percentile'].iloc[0]:.0f} (level), {w['oi_share_percentile'].iloc[0]:.0f} "
-           f"(share of BTC cap); liquidity: no order-book data")
-    e = _estimate(h, w, {"OI level": "oi_percentile", "OI share of BTC market cap": "oi_share_percentile"},
-                  unit="percentile", text=txt, method="percentile of the latest OI within its own history",
-                  n=int(oi.loc[:window[-1]].count()))
-    return ClaimResult(h.id, w, e, txt,
-                       extra={"oi_first": oi.first_valid_index(), "oi_last": oi.last_valid_index(),
-                              "oi_peak_bn": oi.max() / 1e9, "oi_peak_day": oi.idxmax()})
+    txt = (
+        f"all-venue BTC OI {w['oi_bn'].iloc[0]:.0f} US$ bn on {w['oi_day'].iloc[0]:%m-%d}: "
+        f"percentile {w['oi_percentile'].iloc[0]:.0f} (level), {w['oi_share_percentile'].iloc[0]:.0f} "
+        f"(share of BTC cap); liquidity: no order-book data"
+    )
+    e = _estimate(
+        h,
+        w,
+        {"OI level": "oi_percentile", "OI share of BTC market cap": "oi_share_percentile"},
+        unit="percentile",
+        text=txt,
+        method="percentile of the latest OI within its own history",
+        n=int(oi.loc[: window[-1]].count()),
+    )
+    return ClaimResult(
+        h.id,
+        w,
+        e,
+        txt,
+        extra={
+            "oi_first": oi.first_valid_index(),
+            "oi_last": oi.last_valid_index(),
+            "oi_peak_bn": oi.max() / 1e9,
+            "oi_peak_day": oi.idxmax(),
+        },
+    )
 
 
 def m_c10(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -> ClaimResult:
@@ -460,20 +658,36 @@ def m_c10(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -
     feb_min, feb_day = feb.min(), feb.idxmin()
     w = _frame({d: {"fng": fng.get(d, np.nan), "feb_2025_min": feb_min} for d in window})
     at10 = w.index[w["fng"] == 10]
-    txt = (f"F&G {range_text(w['fng'], '.0f')} (= 10 on {dates_text(at10)}); "
-           f"February 2025 low {feb_min:.0f} on {feb_day:%m-%d}")
-    e = _estimate(h, w, {"F&G at 10": "fng", "February 2025 low at 10": "feb_2025_min"}, unit="index points",
-                  text=txt, method="index value on the date; minimum over February 2025")
+    txt = (
+        f"F&G {range_text(w['fng'], '.0f')} (= 10 on {dates_text(at10)}); "
+        f"February 2025 low {feb_min:.0f} on {feb_day:%m-%d}"
+    )
+    e = _estimate(
+        h,
+        w,
+        {"F&G at 10": "fng", "February 2025 low at 10": "feb_2025_min"},
+        unit="index points",
+        text=txt,
+        method="index value on the date; minimum over February 2025",
+    )
     return ClaimResult(h.id, w, e, txt, extra={"feb_min": feb_min, "feb_day": feb_day, "n_at_10": len(at10)})
 
 
 def m_c11(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -> ClaimResult:
     btc = p["btc_close_usd"]
-    w = _frame({d: {"change_365d_pct": pct_change(btc.loc[d - pd.Timedelta(days=365)], btc.loc[d]),
-                    "close_year_before": btc.loc[d - pd.Timedelta(days=365)]} for d in window})
+    w = _frame(
+        {
+            d: {
+                "change_365d_pct": pct_change(btc.loc[d - pd.Timedelta(days=365)], btc.loc[d]),
+                "close_year_before": btc.loc[d - pd.Timedelta(days=365)],
+            }
+            for d in window
+        }
+    )
     txt = f"{range_text(w['change_365d_pct'], '+.1f', '%')} over 365 days"
-    e = _estimate(h, w, {"365-day change": "change_365d_pct"}, unit="%", text=txt,
-                  method="% change of the close over 365 days")
+    e = _estimate(
+        h, w, {"365-day change": "change_365d_pct"}, unit="%", text=txt, method="% change of the close over 365 days"
+    )
     return ClaimResult(h.id, w, e, txt)
 
 
@@ -485,8 +699,10 @@ def m_c12(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -
     year = gold.pair_ranking(p)
     top = year.index[0]
     w = _frame({d: {"gold_r": year.loc["gold", "r"], "gold_rank": year.loc["gold", "rank"]} for d in window})
-    txt = (f"prior-year corr with gold {year.loc['gold', 'r']:.2f} (rank {int(year.loc['gold', 'rank'])} of "
-           f"{len(year)}; {top} {year.loc[top, 'r']:.2f})")
+    txt = (
+        f"prior-year corr with gold {year.loc['gold', 'r']:.2f} (rank {int(year.loc['gold', 'rank'])} of "
+        f"{len(year)}; {top} {year.loc[top, 'r']:.2f})"
+    )
     return ClaimResult(h.id, w, None, txt, extra={"year": year, "top": top})
 
 
@@ -502,10 +718,18 @@ def m_c13(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -
             row[f"gap_{lab}_pp"] = row[f"btc_{lab}_pct"] - row[f"gold_{lab}_pct"]
         rows[d] = row
     w = _frame(rows)
-    txt = (f"gap from 10/10 close {range_text(w['gap_1010_pp'], '.1f', 'pp')}; "
-           f"from 10/09 close {range_text(w['gap_1009_pp'], '.1f', 'pp')}")
-    e = _estimate(h, w, {"gap from the 10/10 close": "gap_1010_pp"}, unit="pp", text=txt,
-                  method="BTC % change minus gold % change since the 10/10 close")
+    txt = (
+        f"gap from 10/10 close {range_text(w['gap_1010_pp'], '.1f', 'pp')}; "
+        f"from 10/09 close {range_text(w['gap_1009_pp'], '.1f', 'pp')}"
+    )
+    e = _estimate(
+        h,
+        w,
+        {"gap from the 10/10 close": "gap_1010_pp"},
+        unit="pp",
+        text=txt,
+        method="BTC % change minus gold % change since the 10/10 close",
+    )
     return ClaimResult(h.id, w, e, txt)
 
 
@@ -518,35 +742,51 @@ def m_c14(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -
     rows = {}
     for d in window:
         flow = f.loc[crash:d].sum() / 1e3
-        rows[d] = {"etf_flow_bn": flow, "flow_pct_aum": 100 * flow * 1e9 / aum,
-                   "btc_pct": pct_change(btc.loc[before], btc.loc[d]),
-                   "btc_mcap_change_bn": (btc_mcap.loc[d] - btc_mcap.loc[before]) / 1e9}
+        rows[d] = {
+            "etf_flow_bn": flow,
+            "flow_pct_aum": 100 * flow * 1e9 / aum,
+            "btc_pct": pct_change(btc.loc[before], btc.loc[d]),
+            "btc_mcap_change_bn": (btc_mcap.loc[d] - btc_mcap.loc[before]) / 1e9,
+        }
     w = _frame(rows)
-    txt = (f"BTC ETF net flow since 10/10 {range_text(w['etf_flow_bn'], '+.1f', 'US$ bn')} "
-           f"({range_text(w['flow_pct_aum'], '.1f', '% of AUM')}) vs BTC market cap "
-           f"{range_text(w['btc_mcap_change_bn'], '.0f', 'US$ bn')}")
+    txt = (
+        f"BTC ETF net flow since 10/10 {range_text(w['etf_flow_bn'], '+.1f', 'US$ bn')} "
+        f"({range_text(w['flow_pct_aum'], '.1f', '% of AUM')}) vs BTC market cap "
+        f"{range_text(w['btc_mcap_change_bn'], '.0f', 'US$ bn')}"
+    )
     return ClaimResult(h.id, w, None, txt, extra={"aum_1009_bn": aum / 1e9})
 
 
 def _eth_change(p: pd.DataFrame, window: pd.DatetimeIndex, ref: pd.Timestamp) -> pd.DataFrame:
     eth = p["eth_close_usd"]
-    return _frame({d: {"change_pct": pct_change(eth.loc[ref], eth.loc[d]), "ref_close": eth.loc[ref]}
-                   for d in window})
+    return _frame({d: {"change_pct": pct_change(eth.loc[ref], eth.loc[d]), "ref_close": eth.loc[ref]} for d in window})
 
 
 def m_c15(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -> ClaimResult:
     w = _eth_change(p, window, YEAR_END_2024)
     txt = f"{range_text(w['change_pct'], '.1f', '%')} year to date"
-    e = _estimate(h, w, {"year-to-date change": "change_pct"}, unit="%", text=txt,
-                  method="% change of the ETH close since 2024-12-31")
+    e = _estimate(
+        h,
+        w,
+        {"year-to-date change": "change_pct"},
+        unit="%",
+        text=txt,
+        method="% change of the ETH close since 2024-12-31",
+    )
     return ClaimResult(h.id, w, e, txt)
 
 
 def m_c16(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -> ClaimResult:
     w = _eth_change(p, window, reg.date("oct6_high"))
     txt = f"{range_text(w['change_pct'], '.1f', '%')} since 10/06"
-    e = _estimate(h, w, {"change since 10/06": "change_pct"}, unit="%", text=txt,
-                  method="% change of the ETH close since 2025-10-06")
+    e = _estimate(
+        h,
+        w,
+        {"change since 10/06": "change_pct"},
+        unit="%",
+        text=txt,
+        method="% change of the ETH close since 2025-10-06",
+    )
     return ClaimResult(h.id, w, e, txt)
 
 
@@ -562,50 +802,98 @@ def m_c17(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -
             row[f"{k}_ytd_pct"] = pct_change(s.loc[YEAR_END_2024], now)
         rows[d] = row
     w = _frame(rows)
-    txt = (f"since the 10/10 close: S&P 500 {range_text(w['spx_since_1010_pct'], '+.1f', '%')}, Nasdaq-100 "
-           f"{range_text(w['ndx_since_1010_pct'], '+.1f', '%')} (year to date S&P 500 "
-           f"{range_text(w['spx_ytd_pct'], '+.1f', '%')})")
-    e = _estimate(h, w, {"S&P 500 up since 10/10": "spx_since_1010_pct",
-                         "Nasdaq-100 up since 10/10": "ndx_since_1010_pct"}, unit="%", text=txt,
-                  method="% change since the 10/10 close, last close on or before the date")
+    txt = (
+        f"since the 10/10 close: S&P 500 {range_text(w['spx_since_1010_pct'], '+.1f', '%')}, Nasdaq-100 "
+        f"{range_text(w['ndx_since_1010_pct'], '+.1f', '%')} (year to date S&P 500 "
+        f"{range_text(w['spx_ytd_pct'], '+.1f', '%')})"
+    )
+    e = _estimate(
+        h,
+        w,
+        {"S&P 500 up since 10/10": "spx_since_1010_pct", "Nasdaq-100 up since 10/10": "ndx_since_1010_pct"},
+        unit="%",
+        text=txt,
+        method="% change since the 10/10 close, last close on or before the date",
+    )
     return ClaimResult(h.id, w, e, txt)
 
 
 def m_c18(p: pd.DataFrame, inp: dict, h: Hypothesis, window: pd.DatetimeIndex) -> ClaimResult:
     """Judged by the bottoming chapter's reading (``bottoming.is_bottom``) for a buyer on each as-of date."""
     btc = p["btc_close_usd"].dropna()
-    win_low, win_low_day = btc.loc[window[0]:window[-1]].min(), btc.loc[window[0]:window[-1]].idxmin()
-    after = btc.loc[window[-1] + pd.Timedelta(days=1):window[-1] + pd.Timedelta(days=180)]
+    win_low, win_low_day = btc.loc[window[0] : window[-1]].min(), btc.loc[window[0] : window[-1]].idxmin()
+    after = btc.loc[window[-1] + pd.Timedelta(days=1) : window[-1] + pd.Timedelta(days=180)]
     low_after, low_after_day = after.min(), after.idxmin()
     rows = {}
     for d in window:
         o = bottoming.outcome(btc, d, window_days=180)
-        rows[d] = {"is_bottom": float(bottoming.is_bottom(o)), "further_fall_pct": o["max_dd_pct"],
-                   "fwd_30d_pct": o["chg_30d_pct"], "fwd_90d_pct": o["chg_90d_pct"],
-                   "fwd_180d_pct": o["chg_180d_pct"]}
+        rows[d] = {
+            "is_bottom": float(bottoming.is_bottom(o)),
+            "further_fall_pct": o["max_dd_pct"],
+            "fwd_30d_pct": o["chg_30d_pct"],
+            "fwd_90d_pct": o["chg_90d_pct"],
+            "fwd_180d_pct": o["chg_180d_pct"],
+        }
     w = _frame(rows)
-    txt = (f"further fall within 180 days {range_text(w['further_fall_pct'], '+.0f', '%')}; 180 days later "
-           f"{range_text(w['fwd_180d_pct'], '+.0f', '%')}; window low {win_low:,.0f} broken: low "
-           f"{low_after:,.0f} on {low_after_day:%Y-%m-%d} ({pct_change(win_low, low_after):+.0f} %)")
-    e = _estimate(h, w, {"a cyclical bottom": "is_bottom"}, unit="yes = 1", text=txt,
-                  method="bottoming.is_bottom for a buyer at the close of the date")
-    return ClaimResult(h.id, w, e, txt,
-                       extra={"win_low": win_low, "win_low_day": win_low_day, "low_after": low_after,
-                              "low_after_day": low_after_day, "low_after_pct": pct_change(win_low, low_after),
-                              "low_snapshot": btc.loc[window[-1]:].min(),
-                              "low_snapshot_day": btc.loc[window[-1]:].idxmin(), "last_day": btc.index.max()})
+    txt = (
+        f"further fall within 180 days {range_text(w['further_fall_pct'], '+.0f', '%')}; 180 days later "
+        f"{range_text(w['fwd_180d_pct'], '+.0f', '%')}; window low {win_low:,.0f} broken: low "
+        f"{low_after:,.0f} on {low_after_day:%Y-%m-%d} ({pct_change(win_low, low_after):+.0f} %)"
+    )
+    e = _estimate(
+        h,
+        w,
+        {"a cyclical bottom": "is_bottom"},
+        unit="yes = 1",
+        text=txt,
+        method="bottoming.is_bottom for a buyer at the close of the date",
+    )
+    return ClaimResult(
+        h.id,
+        w,
+        e,
+        txt,
+        extra={
+            "win_low": win_low,
+            "win_low_day": win_low_day,
+            "low_after": low_after,
+            "low_after_day": low_after_day,
+            "low_after_pct": pct_change(win_low, low_after),
+            "low_snapshot": btc.loc[window[-1] :].min(),
+            "low_snapshot_day": btc.loc[window[-1] :].idxmin(),
+            "last_day": btc.index.max(),
+        },
+    )
 
 
 MEASURES: dict[str, Measure] = {
-    "C1": m_c1, "C2": m_c2, "C3": m_c3, "C4": m_c4, "C5": m_c5, "C6": m_c6, "C7": m_c7, "C8": m_c8,
-    "C9": m_c9, "C10": m_c10, "C11": m_c11, "C12": m_c12, "C13": m_c13, "C14": m_c14, "C15": m_c15,
-    "C16": m_c16, "C17": m_c17, "C18": m_c18,
+    "C1": m_c1,
+    "C2": m_c2,
+    "C3": m_c3,
+    "C4": m_c4,
+    "C5": m_c5,
+    "C6": m_c6,
+    "C7": m_c7,
+    "C8": m_c8,
+    "C9": m_c9,
+    "C10": m_c10,
+    "C11": m_c11,
+    "C12": m_c12,
+    "C13": m_c13,
+    "C14": m_c14,
+    "C15": m_c15,
+    "C16": m_c16,
+    "C17": m_c17,
+    "C18": m_c18,
 }
 
 
-def measure_all(p: pd.DataFrame, inputs: dict[str, pd.DataFrame] | None = None,
-                claims: dict[str, Hypothesis] | None = None,
-                window: pd.DatetimeIndex | None = None) -> dict[str, ClaimResult]:
+def measure_all(
+    p: pd.DataFrame,
+    inputs: dict[str, pd.DataFrame] | None = None,
+    claims: dict[str, Hypothesis] | None = None,
+    window: pd.DatetimeIndex | None = None,
+) -> dict[str, ClaimResult]:
     """Measure every claim of the ledger over the as-of window (composites: display numbers only)."""
     claims = load_claims() if claims is None else claims
     inputs = load_inputs() if inputs is None else inputs
@@ -649,13 +937,18 @@ def primary_values(ests: dict[str, Estimate], claims: dict[str, Hypothesis] | No
     input must not move silently (printed for nbval)."""
     claims = load_claims() if claims is None else claims
     day = _day(primary_date())
-    rows = [{"id": k, "reading": r, "value": ests[k].readings.get(r, {}).get(day, np.nan)}
-            for k in claims if k in ests for r in claims[k].readings]
+    rows = [
+        {"id": k, "reading": r, "value": ests[k].readings.get(r, {}).get(day, np.nan)}
+        for k in claims
+        if k in ests
+        for r in claims[k].readings
+    ]
     return pd.DataFrame(rows, columns=["id", "reading", "value"])
 
 
-def ledger_frame(table: pd.DataFrame, results: dict[str, ClaimResult] | None = None,
-                 claims: dict[str, Hypothesis] | None = None) -> pd.DataFrame:
+def ledger_frame(
+    table: pd.DataFrame, results: dict[str, ClaimResult] | None = None, claims: dict[str, Hypothesis] | None = None
+) -> pd.DataFrame:
     """The ledger for display, one row per claim: id, claim, claimed, measured on the primary date, range over
     the as-of dates, verdict label (from the verdict table ``table`` of :func:`unwind.results.load`).
 
@@ -677,10 +970,17 @@ def ledger_frame(table: pd.DataFrame, results: dict[str, ClaimResult] | None = N
             measured = _fmt(r["estimate"], r["unit"], kind, dg)
             lo, hi = _fmt(r["low"], r["unit"], kind, dg), _fmt(r["high"], r["unit"], kind, dg)
             rng = "–" if pd.isna(r["low"]) else lo if lo == hi else f"{_fmt(r['low'], '', kind, dg)} to {hi}"
-        rows.append({"id": k, "claim": h.statement, "claimed": h.raw.get("claimed", {}).get("text", ""),
-                     f"measured {first:%Y-%m-%d}": measured,
-                     f"range {win[0]:%m-%d}…{win[-1]:%m-%d}": rng,
-                     "verdict": r["label"], "further": h.raw.get("further") or ""})
+        rows.append(
+            {
+                "id": k,
+                "claim": h.statement,
+                "claimed": h.raw.get("claimed", {}).get("text", ""),
+                f"measured {first:%Y-%m-%d}": measured,
+                f"range {win[0]:%m-%d}…{win[-1]:%m-%d}": rng,
+                "verdict": r["label"],
+                "further": h.raw.get("further") or "",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -696,9 +996,14 @@ def ledger_html(table: pd.DataFrame, results: dict[str, ClaimResult] | None = No
     body = []
     for _, row in lf.iterrows():
         cells = "".join(f'<td data-label="{html.escape(c)}">{html.escape(str(row[c]))}</td>' for c in cols)
-        body.append(f"<tr>{cells}<td data-label=\"verdict\">{tables.badge(table.loc[row['id']])}</td></tr>")
-    return ('<div class="verdict-table-wrap"><table class="verdict-table claims-ledger"><thead><tr>' + head
-            + "</tr></thead><tbody>" + "".join(body) + "</tbody></table></div>")
+        body.append(f'<tr>{cells}<td data-label="verdict">{tables.badge(table.loc[row["id"]])}</td></tr>')
+    return (
+        '<div class="verdict-table-wrap"><table class="verdict-table claims-ledger"><thead><tr>'
+        + head
+        + "</tr></thead><tbody>"
+        + "".join(body)
+        + "</tbody></table></div>"
+    )
 
 
 def window_view(result: ClaimResult, cols: list[str], digits: int = 2) -> pd.DataFrame:

@@ -46,8 +46,17 @@ PRICE_MOVE = (registry.date("oct6_high"), registry.book().as_of_window[-1])
 #: robustness: from the start of the article's "late October" to the same end
 PRICE_MOVE_LATE = (LATE_OCT[0], PRICE_MOVE[1])
 #: the ids this chapter estimates (registered in study/03_etf_flows.yaml); stories are decided from them
-IDS = ("ETF.same", "ETF.H1.next", "ETF.H1.var", "ETF.H1.oos", "ETF.H2.next", "ETF.H2.var", "ETF.H3.late",
-       "ETF.H3.move", "ETF.nov.rank")
+IDS = (
+    "ETF.same",
+    "ETF.H1.next",
+    "ETF.H1.var",
+    "ETF.H1.oos",
+    "ETF.H2.next",
+    "ETF.H2.var",
+    "ETF.H3.late",
+    "ETF.H3.move",
+    "ETF.nov.rank",
+)
 SESSION_OPEN_NY = 10  # first full Binance hourly bar after the 09:30 open starts at 10:00 New York
 ROLL_WINDOW = 120
 
@@ -56,18 +65,27 @@ ROLL_WINDOW = 120
 def timing_table() -> pd.DataFrame:
     """The timing rule as a small table: what is known when, and which regression uses it."""
     rows = [
-        ("flow(t)", "orders before 16:00 NY on t; published evening t / morning t+1", "-",
-         "the regressor"),
-        ("r_cc(t)", "16:00 NY t-1 -> 16:00 NY t", "same session as the flow",
-         "contemporaneous elasticity (association, not cause)"),
-        ("r_overnight(t+1)", "16:00 NY t -> 10:00 NY t+1", "after the flow is decided",
-         "split of r_next"),
-        ("r_session(t+1)", "10:00 NY t+1 -> 16:00 NY t+1", "after the flow is published",
-         "split of r_next"),
-        ("r_next(t+1)", "16:00 NY t -> 16:00 NY t+1", "after the flow is decided",
-         "H1 predictive, out of sample, local projections"),
-        ("r_next2(t+2)", "16:00 NY t+1 -> 16:00 NY t+2", "after the flow is published",
-         "H1 strict (no possible look-ahead)"),
+        ("flow(t)", "orders before 16:00 NY on t; published evening t / morning t+1", "-", "the regressor"),
+        (
+            "r_cc(t)",
+            "16:00 NY t-1 -> 16:00 NY t",
+            "same session as the flow",
+            "contemporaneous elasticity (association, not cause)",
+        ),
+        ("r_overnight(t+1)", "16:00 NY t -> 10:00 NY t+1", "after the flow is decided", "split of r_next"),
+        ("r_session(t+1)", "10:00 NY t+1 -> 16:00 NY t+1", "after the flow is published", "split of r_next"),
+        (
+            "r_next(t+1)",
+            "16:00 NY t -> 16:00 NY t+1",
+            "after the flow is decided",
+            "H1 predictive, out of sample, local projections",
+        ),
+        (
+            "r_next2(t+2)",
+            "16:00 NY t+1 -> 16:00 NY t+2",
+            "after the flow is published",
+            "H1 strict (no possible look-ahead)",
+        ),
         ("flow(t+1)", "orders before 16:00 NY t+1", "after r_cc(t) is known", "H2 performance chasing"),
     ]
     return pd.DataFrame(rows, columns=["quantity", "window / when known", "relative to flow(t)", "used for"])
@@ -85,16 +103,24 @@ def source_overlap(farside: pd.DataFrame, cetf: pd.DataFrame, funds: tuple[str, 
     a = farside.loc[shared, cols].fillna(0.0)
     b = cetf.loc[shared, cols].fillna(0.0)
     diff = (a - b).abs() > 0.05
-    rows = [{"date": shared[i], "column": cols[j], "farside_usd_m": a.iat[i, j], "cryptoetf_usd_m": b.iat[i, j]}
-            for i, j in zip(*np.nonzero(diff.to_numpy()), strict=True)]
+    rows = [
+        {"date": shared[i], "column": cols[j], "farside_usd_m": a.iat[i, j], "cryptoetf_usd_m": b.iat[i, j]}
+        for i, j in zip(*np.nonzero(diff.to_numpy()), strict=True)
+    ]
     out = pd.DataFrame(rows, columns=["date", "column", "farside_usd_m", "cryptoetf_usd_m"])
-    out.attrs.update(n_days=len(shared), n_cells=int(diff.size), n_equal=int((~diff).to_numpy().sum()),
-                     first=shared.min(), last=shared.max())
+    out.attrs.update(
+        n_days=len(shared),
+        n_cells=int(diff.size),
+        n_equal=int((~diff).to_numpy().sum()),
+        first=shared.min(),
+        last=shared.max(),
+    )
     return out
 
 
-def intraday_split(hourly: pd.DataFrame, days: pd.DatetimeIndex, *,
-                   open_hour_ny: int = SESSION_OPEN_NY) -> pd.DataFrame:
+def intraday_split(
+    hourly: pd.DataFrame, days: pd.DatetimeIndex, *, open_hour_ny: int = SESSION_OPEN_NY
+) -> pd.DataFrame:
     """BTC price at ``open_hour_ny``:00 and 16:00 New York on each day, and the session/overnight split.
 
     ``hourly`` is Binance 1h klines indexed by bar open (UTC).  The price at
@@ -191,16 +217,30 @@ class Slope:
     r2: float
 
     def row(self) -> dict[str, float]:
-        return {"beta": self.beta, "ci_low": self.ci_low, "ci_high": self.ci_high, "p_value": self.p_value,
-                "n": self.n, "hac_lags": self.hac_lags, "r2": self.r2}
+        return {
+            "beta": self.beta,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "p_value": self.p_value,
+            "n": self.n,
+            "hac_lags": self.hac_lags,
+            "r2": self.r2,
+        }
 
 
 def hac_slope(d: pd.DataFrame, y: str, x: str, controls: tuple[str, ...] = (), maxlags: int | None = None) -> Slope:
     """HAC (Newey-West) OLS of ``d[y]`` on ``d[x]`` (+ controls); returns the slope on ``x``."""
     res = stats.hac_ols(d[y], d[[x, *controls]], maxlags)
     lo, hi = res.conf_int().loc[x]
-    return Slope(float(res.params[x]), float(lo), float(hi), float(res.pvalues[x]), int(res.nobs),
-                 int(res.hac_lags), float(res.rsquared))
+    return Slope(
+        float(res.params[x]),
+        float(lo),
+        float(hi),
+        float(res.pvalues[x]),
+        int(res.nobs),
+        int(res.hac_lags),
+        float(res.rsquared),
+    )
 
 
 def regressions(d: pd.DataFrame) -> pd.DataFrame:
@@ -213,13 +253,11 @@ def regressions(d: pd.DataFrame) -> pd.DataFrame:
         "same-day: r_cc(t) on flow(t) $bn [association]": ("r_cc", "flow_bn", ()),
         "H1 next-day: r_next(t+1) on flow(t) $bn, ctrl r_cc(t)": ("r_next", "flow_bn", ("r_cc",)),
         "H1 next-day, no control": ("r_next", "flow_bn", ()),
-        "H1 strict: r_next2(t+2) on flow(t) $bn, ctrl r_cc(t), r_next(t+1)": ("r_next2", "flow_bn",
-                                                                            ("r_cc", "r_next")),
+        "H1 strict: r_next2(t+2) on flow(t) $bn, ctrl r_cc(t), r_next(t+1)": ("r_next2", "flow_bn", ("r_cc", "r_next")),
         "H1 overnight: 16:00 t -> 10:00 t+1 on flow(t) $bn": ("r_overnight_next", "flow_bn", ("r_cc",)),
         "H1 U.S. session: 10:00 -> 16:00 t+1 on flow(t) $bn": ("r_session_next", "flow_bn", ("r_cc",)),
         "UTC clock, same day: UTC day t on flow(t) $bn": ("r_utc_same", "flow_bn", ()),
-        "UTC clock, next day: UTC day t+1 on flow(t) $bn, ctrl UTC day t": ("r_utc_next", "flow_bn",
-                                                                          ("r_utc_same",)),
+        "UTC clock, next day: UTC day t+1 on flow(t) $bn, ctrl UTC day t": ("r_utc_next", "flow_bn", ("r_utc_same",)),
         "same-day: r_cc(t) on flow(t) % AUM [association]": ("r_cc", "flow_pct_aum", ()),
         "H1 next-day: r_next(t+1) on flow(t) % AUM, ctrl r_cc(t)": ("r_next", "flow_pct_aum", ("r_cc",)),
         "H2: flow(t+1) $m on r_cc(t), ctrl flow(t)": ("flow_next", "r_cc", ("flow_usd_m",)),
@@ -252,9 +290,15 @@ def spurious_levels(d: pd.DataFrame, *, n_sim: int = 1000, seed: int = 0) -> dic
         f = sm.OLS(a, sm.add_constant(b)).fit()
         r2[i], sig[i] = f.rsquared, abs(f.tvalues[1]) > 1.96
     from statsmodels.stats.stattools import durbin_watson
-    return {"n": n, "levels_r2": float(lev.rsquared), "levels_dw": float(durbin_watson(lev.resid)),
-            "diff_r2": float(dif.rsquared), "sim_share_significant": float(sig.mean()),
-            "sim_median_r2": float(np.median(r2))}
+
+    return {
+        "n": n,
+        "levels_r2": float(lev.rsquared),
+        "levels_dw": float(durbin_watson(lev.resid)),
+        "diff_r2": float(dif.rsquared),
+        "sim_share_significant": float(sig.mean()),
+        "sim_median_r2": float(np.median(r2)),
+    }
 
 
 def var_tests(d: pd.DataFrame, *, maxlags: int = 10) -> tuple[stats.VarResult, pd.DataFrame]:
@@ -278,8 +322,15 @@ def robust_granger(d: pd.DataFrame, y: str, x: str, lags: int) -> dict[str, floa
     # the net (summed) lag effect and its HAC interval: the sign a Wald p-value alone does not give
     t = res.t_test(R.sum(axis=0))
     lo, hi = (float(v) for v in np.asarray(t.conf_int()).ravel())
-    return {"stat": float(w.statistic), "p_value": float(w.pvalue), "n": int(res.nobs), "hac_lags": res.hac_lags,
-            "sum": float(np.asarray(t.effect).ravel()[0]), "ci_low": lo, "ci_high": hi}
+    return {
+        "stat": float(w.statistic),
+        "p_value": float(w.pvalue),
+        "n": int(res.nobs),
+        "hac_lags": res.hac_lags,
+        "sum": float(np.asarray(t.effect).ravel()[0]),
+        "ci_low": lo,
+        "ci_high": hi,
+    }
 
 
 def lp_returns(d: pd.DataFrame, horizons: int = 10) -> pd.DataFrame:
@@ -294,14 +345,23 @@ def lp_returns(d: pd.DataFrame, horizons: int = 10) -> pd.DataFrame:
     return lp
 
 
-def pairs_block_bootstrap_slope(d: pd.DataFrame, y: str, x: str, controls: tuple[str, ...] = (), *,
-                                block: int = 10, n_boot: int = 999, seed: int = 0) -> tuple[float, float]:
+def pairs_block_bootstrap_slope(
+    d: pd.DataFrame,
+    y: str,
+    x: str,
+    controls: tuple[str, ...] = (),
+    *,
+    block: int = 10,
+    n_boot: int = 999,
+    seed: int = 0,
+) -> tuple[float, float]:
     """95 % moving-block bootstrap interval for the OLS slope on ``x`` (rows resampled in blocks)."""
     data = d[[y, x, *controls]].dropna().to_numpy()
     n = len(data)
     X = np.column_stack([np.ones(n), data[:, 1:]])
-    betas = np.array([np.linalg.lstsq(X[idx], data[idx, 0], rcond=None)[0][1]
-                      for idx in stats.block_indices(n, block, n_boot, seed)])
+    betas = np.array(
+        [np.linalg.lstsq(X[idx], data[idx, 0], rcond=None)[0][1] for idx in stats.block_indices(n, block, n_boot, seed)]
+    )
     lo, hi = np.quantile(betas, [0.025, 0.975])
     return float(lo), float(hi)
 
@@ -316,17 +376,24 @@ def rolling_slopes(d: pd.DataFrame, window: int = ROLL_WINDOW, step: int = 5) ->
     s = d[["r_cc", "r_next", "flow_bn"]].dropna()
     rows = []
     for end in range(window, len(s) + 1, step):
-        w = s.iloc[end - window:end]
+        w = s.iloc[end - window : end]
         for label, y in (("same day r_cc(t)", "r_cc"), ("next day r_next(t+1)", "r_next")):
             sl = hac_slope(w, y, "flow_bn")
-            rows.append({"date": w.index[-1], "relation": label, "beta": sl.beta, "ci_low": sl.ci_low,
-                         "ci_high": sl.ci_high})
+            rows.append(
+                {"date": w.index[-1], "relation": label, "beta": sl.beta, "ci_low": sl.ci_low, "ci_high": sl.ci_high}
+            )
     return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- out of sample
-def oos_forecast(d: pd.DataFrame, *, is_end: pd.Timestamp = FIT_END, oos_start: pd.Timestamp = OOS_START,
-                 y: str = "r_next", x: str = "flow_bn") -> dict[str, float]:
+def oos_forecast(
+    d: pd.DataFrame,
+    *,
+    is_end: pd.Timestamp = FIT_END,
+    oos_start: pd.Timestamp = OOS_START,
+    y: str = "r_next",
+    x: str = "flow_bn",
+) -> dict[str, float]:
     """Fit y on x (HAC) up to ``is_end``; forecast y = beta * x from ``oos_start`` and judge it against zero.
 
     The forecast uses the in-sample slope only (no intercept: the drift of a bull
@@ -350,13 +417,26 @@ def oos_forecast(d: pd.DataFrame, *, is_end: pd.Timestamp = FIT_END, oos_start: 
     nz = (f != 0) & (oos[y] != 0)
     hits = int((np.sign(f[nz]) == np.sign(oos[y][nz])).sum())
     n_sign = int(nz.sum())
-    return {"beta_is": fit.beta, "beta_is_low": fit.ci_low, "beta_is_high": fit.ci_high, "n_is": fit.n,
-            "n_oos": len(oos), "oos_r2": float(1 - e1.sum() / e0.sum()),
-            "oos_r2_low": float(gain_lo / e0.mean()), "oos_r2_high": float(gain_hi / e0.mean()),
-            "oos_r2_with_intercept": float(1 - e2.sum() / e0.sum()),
-            "dm_t": t, "dm_p": float(sps.norm.sf(t)), "hits": hits, "n_sign": n_sign,
-            "hit_rate": hits / n_sign, "hit_p": float(sps.binomtest(hits, n_sign, 0.5, alternative="greater").pvalue),
-            "oos_first": oos.index.min(), "oos_last": oos.index.max(), "gain": gain}
+    return {
+        "beta_is": fit.beta,
+        "beta_is_low": fit.ci_low,
+        "beta_is_high": fit.ci_high,
+        "n_is": fit.n,
+        "n_oos": len(oos),
+        "oos_r2": float(1 - e1.sum() / e0.sum()),
+        "oos_r2_low": float(gain_lo / e0.mean()),
+        "oos_r2_high": float(gain_hi / e0.mean()),
+        "oos_r2_with_intercept": float(1 - e2.sum() / e0.sum()),
+        "dm_t": t,
+        "dm_p": float(sps.norm.sf(t)),
+        "hits": hits,
+        "n_sign": n_sign,
+        "hit_rate": hits / n_sign,
+        "hit_p": float(sps.binomtest(hits, n_sign, 0.5, alternative="greater").pvalue),
+        "oos_first": oos.index.min(),
+        "oos_last": oos.index.max(),
+        "gain": gain,
+    }
 
 
 def oos_beta(d: pd.DataFrame, y: str = "r_next", x: str = "flow_bn") -> Slope:
@@ -379,8 +459,15 @@ def window_sum_percentile(flow: pd.Series, start: pd.Timestamp, end: pd.Timestam
     total = float(target.sum())
     roll = s.rolling(n).sum().dropna()
     share = float((roll <= total + 1e-9).mean())
-    return {"sum": total, "n_days": n, "n_windows": len(roll), "share_as_low": share, "rank_pct": 100 * share,
-            "min_sum": float(roll.min()), "min_end": roll.idxmin()}
+    return {
+        "sum": total,
+        "n_days": n,
+        "n_windows": len(roll),
+        "share_as_low": share,
+        "rank_pct": 100 * share,
+        "min_sum": float(roll.min()),
+        "min_end": roll.idxmin(),
+    }
 
 
 def fund_groups(farside: pd.DataFrame) -> pd.DataFrame:
@@ -407,9 +494,17 @@ def implied_share_of_move(d: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
     flow = float(w["flow_bn"].sum())
     move = float(w["r_cc"].sum())
     imp = beta.beta * flow
-    return {"flow_bn": flow, "move_pct": move, "implied_pct": imp, "implied_low": beta.ci_low * flow,
-            "implied_high": beta.ci_high * flow, "share": imp / move, "share_low": beta.ci_low * flow / move,
-            "share_high": beta.ci_high * flow / move, "n_days": len(w)}
+    return {
+        "flow_bn": flow,
+        "move_pct": move,
+        "implied_pct": imp,
+        "implied_low": beta.ci_low * flow,
+        "implied_high": beta.ci_high * flow,
+        "share": imp / move,
+        "share_low": beta.ci_low * flow / move,
+        "share_high": beta.ci_high * flow / move,
+        "n_days": len(w),
+    }
 
 
 # --------------------------------------------------------------------------- CME basis angle
@@ -443,13 +538,25 @@ def analysis(p: pd.DataFrame) -> dict[str, object]:
     strict = hac_slope(ins, "r_next2", "flow_bn", ("r_cc", "r_next"))
     h2 = hac_slope(ins, "flow_next", "r_cc", ("flow_usd_m",))
     oos = oos_forecast(d)
-    late = window_sum_percentile(d["flow_usd_m"].loc[:LATE_OCT[1]], *LATE_OCT)
-    nov = window_sum_percentile(d["flow_usd_m"].loc[:EARLY_NOV[1]], *EARLY_NOV)
+    late = window_sum_percentile(d["flow_usd_m"].loc[: LATE_OCT[1]], *LATE_OCT)
+    nov = window_sum_percentile(d["flow_usd_m"].loc[: EARLY_NOV[1]], *EARLY_NOV)
     move = implied_share_of_move(d, *PRICE_MOVE, same)
     move_late = implied_share_of_move(d, *PRICE_MOVE_LATE, same)
     var, station = var_tests(ins)
-    return {"d": d, "same": same, "next": nxt, "strict": strict, "h2": h2, "oos": oos, "late_oct": late,
-            "early_nov": nov, "move": move, "move_late": move_late, "var": var, "stationarity": station}
+    return {
+        "d": d,
+        "same": same,
+        "next": nxt,
+        "strict": strict,
+        "h2": h2,
+        "oos": oos,
+        "late_oct": late,
+        "early_nov": nov,
+        "move": move,
+        "move_late": move_late,
+        "var": var,
+        "stationarity": station,
+    }
 
 
 def var_row(var: stats.VarResult, caused: str, causing: str) -> dict[str, float]:
@@ -461,17 +568,30 @@ def var_row(var: stats.VarResult, caused: str, causing: str) -> dict[str, float]
 
 
 def _slope_estimate(s: Slope, unit: str, sample: str, method: str) -> Estimate:
-    return Estimate(value=s.beta, low=s.ci_low, high=s.ci_high, interval="95% CI", p=s.p_value, n=s.n, unit=unit,
-                    sample=sample, method=f"{method}; HAC lags {s.hac_lags}")
+    return Estimate(
+        value=s.beta,
+        low=s.ci_low,
+        high=s.ci_high,
+        interval="95% CI",
+        p=s.p_value,
+        n=s.n,
+        unit=unit,
+        sample=sample,
+        method=f"{method}; HAC lags {s.hac_lags}",
+    )
 
 
 def _rank_estimate(w: dict[str, float], start: pd.Timestamp, end: pd.Timestamp, hist_start: pd.Timestamp) -> Estimate:
-    return Estimate(value=100 * w["share_as_low"], unit=f"% of {w['n_days']}-day windows as low", n=w["n_windows"],
-                    sample=f"{start:%Y-%m-%d}..{end:%Y-%m-%d} vs every {w['n_days']}-trading-day sum "
-                           f"{hist_start:%Y-%m-%d}..{end:%Y-%m-%d}",
-                    method=f"rank of the {w['n_days']}-trading-day net-flow sum among all rolling sums as long",
-                    text=f"net flow {w['sum'] / 1000:+.2f} US$ bn; {100 * w['share_as_low']:.1f} % of "
-                         f"{w['n_windows']} windows as low or lower")
+    return Estimate(
+        value=100 * w["share_as_low"],
+        unit=f"% of {w['n_days']}-day windows as low",
+        n=w["n_windows"],
+        sample=f"{start:%Y-%m-%d}..{end:%Y-%m-%d} vs every {w['n_days']}-trading-day sum "
+        f"{hist_start:%Y-%m-%d}..{end:%Y-%m-%d}",
+        method=f"rank of the {w['n_days']}-trading-day net-flow sum among all rolling sums as long",
+        text=f"net flow {w['sum'] / 1000:+.2f} US$ bn; {100 * w['share_as_low']:.1f} % of "
+        f"{w['n_windows']} windows as low or lower",
+    )
 
 
 def estimates(p: pd.DataFrame, a: dict[str, object] | None = None) -> dict[str, Estimate]:
@@ -492,32 +612,54 @@ def estimates(p: pd.DataFrame, a: dict[str, object] | None = None) -> dict[str, 
 
     def var_est(v: dict, unit: str, method: str) -> Estimate:
         lags = ", ".join(f"L{k} {b:+.3g}" for k, b in v["lags"].items())
-        return Estimate(value=v["sum"], low=v["ci_low"], high=v["ci_high"], interval="95% CI", p=v["p_value"],
-                        n=var.n, unit=unit, sample=vsamp, method=method, text=f"lag coefficients {lags}")
+        return Estimate(
+            value=v["sum"],
+            low=v["ci_low"],
+            high=v["ci_high"],
+            interval="95% CI",
+            p=v["p_value"],
+            n=var.n,
+            unit=unit,
+            sample=vsamp,
+            method=method,
+            text=f"lag coefficients {lags}",
+        )
 
     return {
         "ETF.same": _slope_estimate(same, "% per US$ 1 bn", isamp, "HAC OLS r(t) on flow(t)"),
         "ETF.H1.next": _slope_estimate(nxt, "% per US$ 1 bn", isamp, "HAC OLS r(t+1) on flow(t), control r(t)"),
-        "ETF.H1.var": var_est(f2r, "% return per 1 % of AUM (summed lags)",
-                              "VAR Wald flow -> return; sum of lag coefficients, Wald CI"),
+        "ETF.H1.var": var_est(
+            f2r, "% return per 1 % of AUM (summed lags)", "VAR Wald flow -> return; sum of lag coefficients, Wald CI"
+        ),
         "ETF.H1.oos": Estimate(
-            value=100 * oos["oos_r2"], low=100 * oos["oos_r2_low"], high=100 * oos["oos_r2_high"],
-            interval="95% CI", p=oos["dm_p"], n=oos["n_oos"], unit="% out-of-sample R²",
+            value=100 * oos["oos_r2"],
+            low=100 * oos["oos_r2_low"],
+            high=100 * oos["oos_r2_high"],
+            interval="95% CI",
+            p=oos["dm_p"],
+            n=oos["n_oos"],
+            unit="% out-of-sample R²",
             sample=f"fit {oos_fit_first:%Y-%m-%d}..{FIT_END:%Y-%m-%d}; judged {oos['oos_first']:%Y-%m-%d}.."
-                   f"{oos['oos_last']:%Y-%m-%d}",
+            f"{oos['oos_last']:%Y-%m-%d}",
             method="R² of beta x flow(t) vs a zero forecast; CI from the HAC mean squared-error gain; "
-                   "one-sided Diebold-Mariano p"),
-        "ETF.H2.next": _slope_estimate(h2, "US$ m per 1 % return", isamp,
-                                       "HAC OLS flow(t+1) on r(t), control flow(t)"),
-        "ETF.H2.var": var_est(r2f, "% of AUM per 1 % return (summed lags)",
-                              "VAR Wald return -> flow; sum of lag coefficients, Wald CI"),
+            "one-sided Diebold-Mariano p",
+        ),
+        "ETF.H2.next": _slope_estimate(h2, "US$ m per 1 % return", isamp, "HAC OLS flow(t+1) on r(t), control flow(t)"),
+        "ETF.H2.var": var_est(
+            r2f, "% of AUM per 1 % return (summed lags)", "VAR Wald return -> flow; sum of lag coefficients, Wald CI"
+        ),
         "ETF.H3.late": _rank_estimate(a["late_oct"], *LATE_OCT, flow_first),
         "ETF.H3.move": Estimate(
-            value=100 * mv["share"], low=100 * mv["share_low"], high=100 * mv["share_high"], interval="95% CI",
-            n=mv["n_days"], unit="% of the price move",
+            value=100 * mv["share"],
+            low=100 * mv["share_low"],
+            high=100 * mv["share_high"],
+            interval="95% CI",
+            n=mv["n_days"],
+            unit="% of the price move",
             sample=f"{PRICE_MOVE[0]:%Y-%m-%d}..{PRICE_MOVE[1]:%Y-%m-%d}",
             method="same-day slope x cumulative flow / summed returns (upper bound); CI from the slope's CI",
             text=f"net flow {mv['flow_bn']:+.2f} US$ bn; move {mv['move_pct']:+.1f} %; "
-                 f"implied {mv['implied_pct']:+.1f} %"),
+            f"implied {mv['implied_pct']:+.1f} %",
+        ),
         "ETF.nov.rank": _rank_estimate(a["early_nov"], *EARLY_NOV, flow_first),
     }

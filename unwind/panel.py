@@ -57,9 +57,12 @@ def _c(unit: str, source: str, definition: str) -> ColumnDef:
 
 COLUMNS: dict[str, ColumnDef] = {
     # --- crypto prices, UTC day -------------------------------------------------
-    "btc_close_usd": _c("USD", "yahoo_BTC-USD + yahoo_close_BTC-USD",
-                        "Yahoo BTC-USD close of the UTC day; 2023 on from the daily-refreshed snapshot "
-                        "(equal to the older one on the overlap, checked)"),
+    "btc_close_usd": _c(
+        "USD",
+        "yahoo_BTC-USD + yahoo_close_BTC-USD",
+        "Yahoo BTC-USD close of the UTC day; 2023 on from the daily-refreshed snapshot "
+        "(equal to the older one on the overlap, checked)",
+    ),
     "btc_return_pct": _c("% (log)", "derived", "100 x log change of btc_close_usd from the previous UTC day"),
     "btc_running_high_usd": _c("USD", "derived", "highest btc_close_usd since 2014-09-17 up to that day"),
     "btc_drawdown_pct": _c("%", "derived", "100 x (btc_close_usd / btc_running_high_usd - 1)"),
@@ -68,14 +71,18 @@ COLUMNS: dict[str, ColumnDef] = {
     "btc_binance_low_usdt": _c("USDT", "binance_BTCUSDT_spot_1d", "Binance BTCUSDT spot daily low"),
     "btc_binance_close_usdt": _c("USDT", "binance_BTCUSDT_spot_1d", "Binance BTCUSDT spot daily close, 24:00 UTC"),
     "btc_perp_close_usdt": _c("USDT", "binance_BTCUSDT_perp_1d", "Binance BTCUSDT USD-M perpetual daily close"),
-    "btc_bitstamp_close_usd": _c("USD", "bitstamp_btc",
-                                 "Bitstamp BTC/USD at 00:00 UTC of the NEXT day (= close of this UTC day)"),
+    "btc_bitstamp_close_usd": _c(
+        "USD", "bitstamp_btc", "Bitstamp BTC/USD at 00:00 UTC of the NEXT day (= close of this UTC day)"
+    ),
     "eth_close_usd": _c("USD", "yahoo_ETH-USD", "Yahoo ETH-USD close of the UTC day (to 2026-03-27)"),
     "eth_return_pct": _c("% (log)", "derived", "100 x log change of eth_close_usd"),
     "eth_binance_close_usdt": _c("USDT", "binance_ETHUSDT_spot_1d", "Binance ETHUSDT spot daily close"),
-    "total_mcap_usd": _c("USD", "cmc_global",
-                         "CoinMarketCap total crypto market cap, snapshot taken 01-05 UTC the next day, "
-                         "assigned to the UTC day it closes"),
+    "total_mcap_usd": _c(
+        "USD",
+        "cmc_global",
+        "CoinMarketCap total crypto market cap, snapshot taken 01-05 UTC the next day, "
+        "assigned to the UTC day it closes",
+    ),
     "btc_dominance_pct": _c("%", "cmc_global", "Bitcoin share of total market cap, same snapshot"),
     "fng_value": _c("index 0-100", "fear_greed", "Crypto Fear & Greed Index (alternative.me), daily value"),
     # --- derivatives --------------------------------------------------------------
@@ -83,21 +90,31 @@ COLUMNS: dict[str, ColumnDef] = {
     "liq_binance_btc_short_usd": _c("USD", "cg_binance_liq_btc_1d", "BTC short liquidations, Binance only"),
     "liq_bob_btc_long_usd": _c("USD", "cg_bob_btc_1d", "BTC long liquidations, Binance+OKX+Bybit (to 2025-09-08)"),
     "liq_bob_btc_short_usd": _c("USD", "cg_bob_btc_1d", "BTC short liquidations, Binance+OKX+Bybit (to 2025-09-08)"),
-    "liq_bob26_btc_long_usd": _c("USD", "cg_bob_liq_1d_2026",
-                                 "BTC long liquidations, Binance+Bybit+OKX, hourly pulls summed (2025-11-24 on); "
-                                 "same definition as liq_bob_* but a separate pull with no overlap: not spliced"),
+    "liq_bob26_btc_long_usd": _c(
+        "USD",
+        "cg_bob_liq_1d_2026",
+        "BTC long liquidations, Binance+Bybit+OKX, hourly pulls summed (2025-11-24 on); "
+        "same definition as liq_bob_* but a separate pull with no overlap: not spliced",
+    ),
     "liq_bob26_btc_short_usd": _c("USD", "cg_bob_liq_1d_2026", "BTC short liquidations, as liq_bob26_btc_long_usd"),
     "oi_all_btc_usd": _c("USD", "cg_bob_btc_1d", "BTC futures open interest, all venues, daily close (to 2025-09-08)"),
-    "oi_all_btc_4h_usd": _c("USD", "cg_oi_all_4h",
-                            "BTC futures open interest, all venues, close of the last 4h bar of the UTC day "
-                            "(2024-11-21 -> 2025-11-14)"),
-    "oi_binance_btcusdt_usd": _c("USD", "cg_binance_oi_funding_2026",
-                                 "Binance BTCUSDT perpetual OI, last hourly value of the day (2025-12-04 on)"),
+    "oi_all_btc_4h_usd": _c(
+        "USD",
+        "cg_oi_all_4h",
+        "BTC futures open interest, all venues, close of the last 4h bar of the UTC day (2024-11-21 -> 2025-11-14)",
+    ),
+    "oi_binance_btcusdt_usd": _c(
+        "USD",
+        "cg_binance_oi_funding_2026",
+        "Binance BTCUSDT perpetual OI, last hourly value of the day (2025-12-04 on)",
+    ),
     "funding_oiw_pct": _c("% per 8h", "cg_bob_btc_1d", "OI-weighted BTC funding, daily close (to 2025-09-08)"),
-    "funding_oiw_4h_pct": _c("% per 8h", "cg_funding_4h",
-                             "OI-weighted BTC funding, mean of the day's 4h closes (2024-11-13 -> 2025-11-14)"),
-    "funding_binance_settled_pct": _c("% per 8h", "binance_funding",
-                                      "Binance BTCUSDT settled funding, mean of the day's three settlements"),
+    "funding_oiw_4h_pct": _c(
+        "% per 8h", "cg_funding_4h", "OI-weighted BTC funding, mean of the day's 4h closes (2024-11-13 -> 2025-11-14)"
+    ),
+    "funding_binance_settled_pct": _c(
+        "% per 8h", "binance_funding", "Binance BTCUSDT settled funding, mean of the day's three settlements"
+    ),
     # --- ETF flows (U.S. trading days) ----------------------------------------------
     "etf_btc_flow_usd_m": _c("US$ m", "farside_btc", "US spot BTC ETF net flow, all funds (Farside), U.S. date"),
     "etf_btc_flow_cetf_usd_m": _c("US$ m", "cryptoetf_btc", "US spot BTC ETF net flow, all funds (cryptoetf.today)"),
@@ -105,12 +122,17 @@ COLUMNS: dict[str, ColumnDef] = {
     "etf_gbtc_flow_usd_m": _c("US$ m", "farside_btc", "GBTC net flow (Farside)"),
     "etf_eth_flow_usd_m": _c("US$ m", "farside_eth", "US spot ETH ETF net flow, all funds (Farside)"),
     "etf_btc_aum_usd": _c("USD", "artemis_btc_aum", "US spot BTC ETF AUM, sum of funds (Artemis estimate)"),
-    "etf_btc_flow_pct_aum": _c("% of AUM", "derived",
-                               "etf_btc_flow_usd_m as a share of the previous calendar day's etf_btc_aum_usd"),
-    "btc_usclose_usdt": _c("USDT", "binance_BTCUSDT_spot_1h",
-                           "Binance BTCUSDT spot price at the U.S. equity close (16:00 New York), U.S. trading days"),
-    "btc_usclose_return_pct": _c("% (log)", "derived",
-                                 "100 x log change of btc_usclose_usdt from the previous U.S. close"),
+    "etf_btc_flow_pct_aum": _c(
+        "% of AUM", "derived", "etf_btc_flow_usd_m as a share of the previous calendar day's etf_btc_aum_usd"
+    ),
+    "btc_usclose_usdt": _c(
+        "USDT",
+        "binance_BTCUSDT_spot_1h",
+        "Binance BTCUSDT spot price at the U.S. equity close (16:00 New York), U.S. trading days",
+    ),
+    "btc_usclose_return_pct": _c(
+        "% (log)", "derived", "100 x log change of btc_usclose_usdt from the previous U.S. close"
+    ),
     # --- U.S. markets, U.S. close date (missing on days without a close) ----------------
     "spy_close_usd": _c("USD", "yahoo_SPY", "SPY close (adjusted), to 2026-03-27"),
     "qqq_close_usd": _c("USD", "yahoo_QQQ", "QQQ close (adjusted), to 2026-03-27"),
@@ -127,25 +149,66 @@ COLUMNS: dict[str, ColumnDef] = {
     "t10y2y_pct": _c("%", "fred_T10Y2Y", "10y-2y Treasury spread (FRED)"),
     "vixcls": _c("index", "fred_VIXCLS", "VIX close (FRED)"),
 }
-US_PRICE_COLS = ["spy_close_usd", "qqq_close_usd", "gld_close_usd", "uup_close_usd", "tlt_close_usd",
-                 "gold_close_usd", "spx_close", "ndx_close", "dxy_close", "vix_close"]
+US_PRICE_COLS = [
+    "spy_close_usd",
+    "qqq_close_usd",
+    "gld_close_usd",
+    "uup_close_usd",
+    "tlt_close_usd",
+    "gold_close_usd",
+    "spx_close",
+    "ndx_close",
+    "dxy_close",
+    "vix_close",
+]
 US_RATE_COLS = ["ust10y_pct", "dgs10_pct", "t10y2y_pct"]
 for _col in US_PRICE_COLS:
     _stem = _col.removesuffix("_usd").removesuffix("_close")
-    COLUMNS[f"{_stem}_return_pct"] = _c("% (log)", "derived",
-                                        f"100 x log change of {_col} from its previous U.S. close")
+    COLUMNS[f"{_stem}_return_pct"] = _c(
+        "% (log)", "derived", f"100 x log change of {_col} from its previous U.S. close"
+    )
 for _col in US_RATE_COLS:
-    COLUMNS[f"{_col.removesuffix('_pct')}_change_pp"] = _c("pp", "derived",
-                                                          f"change of {_col} from its previous observation")
+    COLUMNS[f"{_col.removesuffix('_pct')}_change_pp"] = _c(
+        "pp", "derived", f"change of {_col} from its previous observation"
+    )
 
-SOURCES_READ = ("yahoo_BTC-USD", "yahoo_ETH-USD", "yahoo_SPY", "yahoo_QQQ", "yahoo_GLD", "yahoo_UUP", "yahoo_TLT",
-                "fred_DGS10", "fred_T10Y2Y", "fred_VIXCLS", "yahoo_close_^GSPC", "yahoo_close_^NDX",
-                "yahoo_close_GC=F", "yahoo_close_^VIX", "yahoo_close_^TNX", "yahoo_close_DXY",
-                "yahoo_close_BTC-USD", "binance_BTCUSDT_spot_1d", "binance_BTCUSDT_perp_1d",
-                "binance_ETHUSDT_spot_1d", "binance_BTCUSDT_spot_1h", "binance_funding", "bitstamp_btc",
-                "cmc_global", "farside_btc", "farside_eth", "cryptoetf_btc", "artemis_btc_aum", "fear_greed",
-                "cg_binance_liq_btc_1d", "cg_bob_btc_1d", "cg_oi_all_4h", "cg_funding_4h", "cg_bob_liq_1d_2026",
-                "cg_binance_oi_funding_2026")
+SOURCES_READ = (
+    "yahoo_BTC-USD",
+    "yahoo_ETH-USD",
+    "yahoo_SPY",
+    "yahoo_QQQ",
+    "yahoo_GLD",
+    "yahoo_UUP",
+    "yahoo_TLT",
+    "fred_DGS10",
+    "fred_T10Y2Y",
+    "fred_VIXCLS",
+    "yahoo_close_^GSPC",
+    "yahoo_close_^NDX",
+    "yahoo_close_GC=F",
+    "yahoo_close_^VIX",
+    "yahoo_close_^TNX",
+    "yahoo_close_DXY",
+    "yahoo_close_BTC-USD",
+    "binance_BTCUSDT_spot_1d",
+    "binance_BTCUSDT_perp_1d",
+    "binance_ETHUSDT_spot_1d",
+    "binance_BTCUSDT_spot_1h",
+    "binance_funding",
+    "bitstamp_btc",
+    "cmc_global",
+    "farside_btc",
+    "farside_eth",
+    "cryptoetf_btc",
+    "artemis_btc_aum",
+    "fear_greed",
+    "cg_binance_liq_btc_1d",
+    "cg_bob_btc_1d",
+    "cg_oi_all_4h",
+    "cg_funding_4h",
+    "cg_bob_liq_1d_2026",
+    "cg_binance_oi_funding_2026",
+)
 
 
 def log_return_pct(close: pd.Series) -> pd.Series:
@@ -159,8 +222,10 @@ def splice_checked(old: pd.Series, new: pd.Series, start: str, *, name: str, tol
     both = pd.concat([old, new], axis=1, keys=["old", "new"]).dropna()
     gap = (both["new"] / both["old"] - 1).abs() * 100
     if len(both) == 0 or gap.median() > tol_pct:
-        raise ValueError(f"{name}: the two snapshots disagree on their overlap "
-                         f"(n={len(both)}, median |diff| {gap.median():.4f}% > {tol_pct}%)")
+        raise ValueError(
+            f"{name}: the two snapshots disagree on their overlap "
+            f"(n={len(both)}, median |diff| {gap.median():.4f}% > {tol_pct}%)"
+        )
     return pd.concat([old[old.index < start], new[new.index >= start]])
 
 
@@ -200,9 +265,13 @@ def _build() -> pd.DataFrame:
     cmc = cmc_global()
     cmc = cmc.set_index("market_date")
     if cmc.index.duplicated().any():
-        raise DataError(resolve("prices/cmc_global/data.csv"), "two snapshots map to the same market day",
-                        column="last_updated", found=str(cmc.index[cmc.index.duplicated()][0].date()),
-                        expected="one snapshot per day, taken 01-05 UTC")
+        raise DataError(
+            resolve("prices/cmc_global/data.csv"),
+            "two snapshots map to the same market day",
+            column="last_updated",
+            found=str(cmc.index[cmc.index.duplicated()][0].date()),
+            expected="one snapshot per day, taken 01-05 UTC",
+        )
     p["total_mcap_usd"] = cmc["total_mcap_usd"]
     p["btc_dominance_pct"] = cmc["btc_dominance_pct"]
     p["fng_value"] = fear_greed()["fng_value"]
@@ -232,11 +301,22 @@ def _build() -> pd.DataFrame:
     p["etf_btc_aum_usd"] = fl.artemis_btc_aum()["total_aum_usd"]
     p["etf_btc_flow_pct_aum"] = 100 * p["etf_btc_flow_usd_m"] * 1e6 / p["etf_btc_aum_usd"].shift(1)
 
-    for col, ticker in {"spy_close_usd": "SPY", "qqq_close_usd": "QQQ", "gld_close_usd": "GLD",
-                        "uup_close_usd": "UUP", "tlt_close_usd": "TLT"}.items():
+    for col, ticker in {
+        "spy_close_usd": "SPY",
+        "qqq_close_usd": "QQQ",
+        "gld_close_usd": "GLD",
+        "uup_close_usd": "UUP",
+        "tlt_close_usd": "TLT",
+    }.items():
         p[col] = yh.yahoo_ohlcv(ticker)["close_usd"]
-    for col, ticker in {"gold_close_usd": "GC=F", "spx_close": "^GSPC", "ndx_close": "^NDX", "dxy_close": "DXY",
-                        "vix_close": "^VIX", "ust10y_pct": "^TNX"}.items():
+    for col, ticker in {
+        "gold_close_usd": "GC=F",
+        "spx_close": "^GSPC",
+        "ndx_close": "^NDX",
+        "dxy_close": "DXY",
+        "vix_close": "^VIX",
+        "ust10y_pct": "^TNX",
+    }.items():
         p[col] = yh.yahoo_close(ticker)["close"]
     p["dgs10_pct"], p["t10y2y_pct"] = yh.fred("DGS10")["value"], yh.fred("T10Y2Y")["value"]
     p["vixcls"] = yh.fred("VIXCLS")["value"]
@@ -299,5 +379,6 @@ def panel(*, use_cache: bool = True, cache_dir: Path | None = None) -> pd.DataFr
 
 def definitions() -> pd.DataFrame:
     """One row per panel column: unit, source, definition."""
-    return pd.DataFrame([{"column": k, "unit": v.unit, "source": v.source, "definition": v.definition}
-                         for k, v in COLUMNS.items()]).set_index("column")
+    return pd.DataFrame(
+        [{"column": k, "unit": v.unit, "source": v.source, "definition": v.definition} for k, v in COLUMNS.items()]
+    ).set_index("column")

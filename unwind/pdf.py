@@ -49,23 +49,25 @@ def cover(title: str, subtitle: str) -> str:
         "Data manifest sha256": buildinfo.manifest_hash(),
     }
     items = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in facts.items())
-    return (f'<div class="unwind-cover"><h1>{html.escape(title)}</h1><p class="subtitle">{html.escape(subtitle)}</p>'
-            f"<dl>{items}</dl></div>")
+    return (
+        f'<div class="unwind-cover"><h1>{html.escape(title)}</h1><p class="subtitle">{html.escape(subtitle)}</p>'
+        f"<dl>{items}</dl></div>"
+    )
 
 
 def contents(page: str) -> str:
     """A contents list of every chapter (h1 inside a section with an id)."""
     entries = re.findall(r'<section id="([^"]+)"[^>]*>\s*<h1>(.*?)<a class="headerlink"', page, re.S)
-    items = "".join(f'<li><a href="#{html.escape(i)}">{re.sub(r"<[^>]+>", "", t).strip()}</a></li>'
-                    for i, t in entries)
+    items = "".join(f'<li><a href="#{html.escape(i)}">{re.sub(r"<[^>]+>", "", t).strip()}</a></li>' for i, t in entries)
     return f'<div class="unwind-contents"><h2>Contents</h2><ol>{items}</ol></div>'
 
 
 def make_print_page(src: Path, dst: Path) -> None:
     page = src.read_text(encoding="utf-8")
     title = "Anatomy of an Unwind"
-    subtitle = ("A news account of the October–November 2025 crypto selloff, tested against the data — and judged "
-                "a year later")
+    subtitle = (
+        "A news account of the October–November 2025 crypto selloff, tested against the data — and judged a year later"
+    )
     front = cover(title, subtitle) + contents(page)
     page = re.sub(r'(<article class="bd-article"[^>]*>)', lambda m: m.group(1) + front, page, count=1)
     page = page.replace("</head>", f"<style>{PRINT_CSS}</style></head>", 1)

@@ -97,7 +97,7 @@ def _write(table: pd.DataFrame, ests: dict[str, study.Estimate], k: str, out: Pa
         "verdicts.json": json.dumps(_records(table), indent=1, allow_nan=True) + "\n",
         "verdicts.csv": table.to_csv(index=False),
         "estimates.json": json.dumps({i: e.to_dict() for i, e in ests.items()}, indent=1, allow_nan=True) + "\n",
-        "KEY": k + "\n",   # last: a reader that sees the key sees complete files
+        "KEY": k + "\n",  # last: a reader that sees the key sees complete files
     }
     for name, text in files.items():
         fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}-", suffix=".tmp")
@@ -159,8 +159,7 @@ def glue(table: pd.DataFrame, ids: list[str]) -> None:
         r, k = table.loc[i], glue_key(i)
         _glue(f"{k}_verdict", r["label"], display=False)
         _glue(f"{k}_reason", r["reason"], display=False)
-        for name, col in (("est", "estimate"), ("lo", "low"), ("hi", "high"), ("p", "p"), ("pbh", "p_bh"),
-                          ("n", "n")):
+        for name, col in (("est", "estimate"), ("lo", "low"), ("hi", "high"), ("p", "p"), ("pbh", "p_bh"), ("n", "n")):
             v = r[col]
             if not pd.isna(v):
                 _glue(f"{k}_{name}", int(v) if col == "n" else float(v), display=False)
@@ -173,8 +172,12 @@ EXPECTED_COLUMNS = ["id", "verdict", "label", "estimate", "low", "high", "interv
 
 def readings_frame(ests: dict[str, study.Estimate]) -> pd.DataFrame:
     """Every measured value of every claim reading on every as-of date (the ledger's numbers), long form."""
-    rows = [{"id": k, "reading": r, "date": d, "value": v}
-            for k, e in ests.items() for r, vals in e.readings.items() for d, v in sorted(vals.items())]
+    rows = [
+        {"id": k, "reading": r, "date": d, "value": v}
+        for k, e in ests.items()
+        for r, vals in e.readings.items()
+        for d, v in sorted(vals.items())
+    ]
     return pd.DataFrame(rows, columns=["id", "reading", "date", "value"])
 
 
@@ -186,8 +189,13 @@ def write_expected() -> None:
 
 
 #: glue-key suffix for each verdict word (counts in prose)
-COUNT_KEYS = {"supported": "supported", "partly supported": "partly_supported", "not supported": "not_supported",
-              "contradicted": "contradicted", "cannot be checked with this data": "cannot_check"}
+COUNT_KEYS = {
+    "supported": "supported",
+    "partly supported": "partly_supported",
+    "not supported": "not_supported",
+    "contradicted": "contradicted",
+    "cannot be checked with this data": "cannot_check",
+}
 
 
 def glue_counts(table: pd.DataFrame, ids: list[str], prefix: str) -> None:
@@ -207,8 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv == ["--write-expected"]:
         write_expected()
-        print(f"wrote {EXPECTED} and {EXPECTED_READINGS}: review the diff; a change of finding is committed with it",
-              file=sys.stderr)
+        print(
+            f"wrote {EXPECTED} and {EXPECTED_READINGS}: review the diff; a change of finding is committed with it",
+            file=sys.stderr,
+        )
         return 0
     if argv:
         print("usage: python -m unwind.results [--write-expected]", file=sys.stderr)

@@ -19,8 +19,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.tsa.api import VAR
 from statsmodels.tsa.stattools import adfuller, kpss
 
-VERDICTS = ("supported", "partly supported", "not supported", "contradicted",
-            "cannot be checked with this data")
+VERDICTS = ("supported", "partly supported", "not supported", "contradicted", "cannot be checked with this data")
 
 
 def newey_west_lags(n: int) -> int:
@@ -44,9 +43,16 @@ def hac_ols(y: pd.Series, X: pd.DataFrame | pd.Series, maxlags: int | None = Non
     return res
 
 
-def local_projections(y: pd.Series, shock: pd.Series, horizons: range | list[int], *,
-                      controls: pd.DataFrame | None = None, cumulative: bool = True,
-                      maxlags: int | None = None, alpha: float = 0.05) -> pd.DataFrame:
+def local_projections(
+    y: pd.Series,
+    shock: pd.Series,
+    horizons: range | list[int],
+    *,
+    controls: pd.DataFrame | None = None,
+    cumulative: bool = True,
+    maxlags: int | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """Jordà local projections: for each h, regress y(t..t+h) (or y(t+h)) on shock(t) and controls(t).
 
     The cumulative left side *includes* y(t), the same period as the shock: for a predictive reading pass
@@ -62,8 +68,17 @@ def local_projections(y: pd.Series, shock: pd.Series, horizons: range | list[int
         lags = max(h + 1, maxlags or 0, newey_west_lags(int(lead.notna().sum())))
         res = hac_ols(lead.rename("y"), X, lags)
         lo, hi = res.conf_int(alpha).loc["shock"]
-        rows.append({"h": h, "beta": res.params["shock"], "ci_low": lo, "ci_high": hi,
-                     "p_value": res.pvalues["shock"], "n": int(res.nobs), "hac_lags": lags})
+        rows.append(
+            {
+                "h": h,
+                "beta": res.params["shock"],
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": res.pvalues["shock"],
+                "n": int(res.nobs),
+                "hac_lags": lags,
+            }
+        )
     return pd.DataFrame(rows).set_index("h")
 
 
@@ -100,8 +115,15 @@ def var_granger(data: pd.DataFrame, *, maxlags: int = 10, ic: str = "aic") -> Va
             if caused == causing:
                 continue
             t = res.test_causality(caused, [causing], kind="wald")
-            rows.append({"caused": caused, "causing": causing, "stat": float(t.test_statistic),
-                         "df": int(t.df), "p_value": float(t.pvalue)})
+            rows.append(
+                {
+                    "caused": caused,
+                    "causing": causing,
+                    "stat": float(t.test_statistic),
+                    "df": int(t.df),
+                    "p_value": float(t.pvalue),
+                }
+            )
     return VarResult(p, ic, int(res.nobs), pd.DataFrame(rows), res)
 
 
@@ -128,8 +150,9 @@ def block_indices(n: int, block: int, n_boot: int, seed: int | np.random.Generat
     return (starts[:, :, None] + np.arange(block)).reshape(n_boot, k * block)[:, :n]
 
 
-def block_bootstrap_mean(x: pd.Series, *, block: int, n_boot: int = 2000, alpha: float = 0.05,
-                         seed: int = 0) -> tuple[float, float]:
+def block_bootstrap_mean(
+    x: pd.Series, *, block: int, n_boot: int = 2000, alpha: float = 0.05, seed: int = 0
+) -> tuple[float, float]:
     """Moving-block bootstrap interval for the mean of a (possibly overlapping, autocorrelated) series."""
     v = x.dropna().to_numpy()
     n = len(v)

@@ -14,17 +14,27 @@ import math
 import pandas as pd
 from IPython.display import HTML
 
-SLUG = {"supported": "yes", "partly supported": "partly", "not supported": "no", "contradicted": "contra",
-        "cannot be checked with this data": "cannot"}
-MARK = {"supported": "✓", "partly supported": "◐", "not supported": "✗", "contradicted": "✗✗",
-        "cannot be checked with this data": "?"}
+SLUG = {
+    "supported": "yes",
+    "partly supported": "partly",
+    "not supported": "no",
+    "contradicted": "contra",
+    "cannot be checked with this data": "cannot",
+}
+MARK = {
+    "supported": "✓",
+    "partly supported": "◐",
+    "not supported": "✗",
+    "contradicted": "✗✗",
+    "cannot be checked with this data": "?",
+}
 
 
 def _num(x: float, digits: int = 2) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x):
         return "–"
     ax = abs(float(x))
-    if ax != 0 and (ax < 10 ** -digits or ax >= 1e6):
+    if ax != 0 and (ax < 10**-digits or ax >= 1e6):
         return f"{x:.{digits}g}".replace("-", "−")
     return f"{x:,.{digits}f}".replace("-", "−")
 
@@ -39,11 +49,16 @@ def badge(row: pd.Series | dict) -> str:
     """One verdict badge: mark + words (never colour alone), the id and the word as data attributes; a ‡ when
     the rule was written or changed after a first look at the estimate (the registry's ``written: after``)."""
     word, lab = row["verdict"], row["label"]
-    after = ('<sup class="written-after" title="rule written or changed after a first look at the estimate">‡</sup>'
-             if row.get("written") == "after" else "")
-    return (f'<span class="verdict verdict-{SLUG[word]}" data-hyp="{html.escape(str(row["id"]))}" '
-            f'data-verdict="{html.escape(word)}"><span aria-hidden="true">{MARK[word]}</span> '
-            f"{html.escape(lab)}{after}</span>")
+    after = (
+        '<sup class="written-after" title="rule written or changed after a first look at the estimate">‡</sup>'
+        if row.get("written") == "after"
+        else ""
+    )
+    return (
+        f'<span class="verdict verdict-{SLUG[word]}" data-hyp="{html.escape(str(row["id"]))}" '
+        f'data-verdict="{html.escape(word)}"><span aria-hidden="true">{MARK[word]}</span> '
+        f"{html.escape(lab)}{after}</span>"
+    )
 
 
 def interval_text(row: pd.Series | dict) -> str:
@@ -62,19 +77,26 @@ def verdict_table(table: pd.DataFrame, ids: list[str] | None = None, *, caption:
         cells = [
             ("id", f'<span id="{_anchor(r["id"])}">{html.escape(str(r["id"]))}</span>'),
             ("Hypothesis", html.escape(r["statement"]) + (f'<div class="vreason">{html.escape(r["reason"])}</div>')),
-            ("Estimate", f"{_num(r['estimate'])} <span class=\"unit\">{html.escape(str(r['unit']))}</span>"),
+            ("Estimate", f'{_num(r["estimate"])} <span class="unit">{html.escape(str(r["unit"]))}</span>'),
             ("Interval", interval_text(r)),
             ("p", _p(r["p"])),
-            ("p (BH, book)", _p(r["p_bh"]) if r["family"] == "substantive" else
-             '<span class="nofam" title="descriptive: not in the multiple-testing family">not in family</span>'),
+            (
+                "p (BH, book)",
+                _p(r["p_bh"])
+                if r["family"] == "substantive"
+                else '<span class="nofam" title="descriptive: not in the multiple-testing family">not in family</span>',
+            ),
             ("n", "–" if pd.isna(r["n"]) else f"{int(r['n']):,}"),
             ("Verdict", badge(r)),
         ]
         rows.append("<tr>" + "".join(f'<td data-label="{h}">{c}</td>' for h, c in cells) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     thead = "<thead><tr>" + "".join(f'<th scope="col">{h}</th>' for h in head) + "</tr></thead>"
-    return HTML(f'<div class="verdict-table-wrap"><table class="verdict-table">{cap}{thead}<tbody>'
-                + "".join(rows) + "</tbody></table></div>")
+    return HTML(
+        f'<div class="verdict-table-wrap"><table class="verdict-table">{cap}{thead}<tbody>'
+        + "".join(rows)
+        + "</tbody></table></div>"
+    )
 
 
 def _anchor(hid: str) -> str:
@@ -103,17 +125,24 @@ def board(table: pd.DataFrame, ids: list[str], *, links: dict[str, str] | None =
         if i in links:
             name = f'<a href="{html.escape(links[i])}">{name}</a>'
         items.append(f'<tr><th scope="row">{html.escape(i)}</th><td>{name}</td><td>{badge(r)}</td></tr>')
-    return HTML('<div class="verdict-table-wrap"><table class="verdict-board"><tbody>' + "".join(items)
-                + "</tbody></table></div>")
+    return HTML(
+        '<div class="verdict-table-wrap"><table class="verdict-board"><tbody>'
+        + "".join(items)
+        + "</tbody></table></div>"
+    )
 
 
 def brief(table: pd.DataFrame, ids: list[str], *, title: str = "Verdict in brief") -> HTML:
     """The box at the top of a chapter: one line per id with its badge and the reason the rule gives."""
-    items = "".join(f"<li>{badge(table.loc[i])} <strong>{html.escape(i)}</strong> "
-                    f"{html.escape(table.loc[i, 'statement'])} "
-                    f'<span class="vreason">— {html.escape(table.loc[i, "reason"])}</span></li>' for i in ids)
-    return HTML(f'<div class="verdict-brief"><p class="verdict-brief-title">{html.escape(title)}</p>'
-                f"<ul>{items}</ul></div>")
+    items = "".join(
+        f"<li>{badge(table.loc[i])} <strong>{html.escape(i)}</strong> "
+        f"{html.escape(table.loc[i, 'statement'])} "
+        f'<span class="vreason">— {html.escape(table.loc[i, "reason"])}</span></li>'
+        for i in ids
+    )
+    return HTML(
+        f'<div class="verdict-brief"><p class="verdict-brief-title">{html.escape(title)}</p><ul>{items}</ul></div>'
+    )
 
 
 def story_board(table: pd.DataFrame, rows: list[tuple[str, str, str | None, str]]) -> HTML:
@@ -122,20 +151,38 @@ def story_board(table: pd.DataFrame, rows: list[tuple[str, str, str | None, str]
     out-of-sample id or None, link)."""
     body = []
     for story, ins, oos, link in rows:
-        right = (badge(table.loc[oos]) + f' <span class="vreason">{html.escape(oos)}</span>') if oos else \
-            '<span class="vreason">judged on the year after the article: it is itself an out-of-sample call</span>'
-        body.append(f'<tr><th scope="row"><a href="{html.escape(link)}">{html.escape(story)}</a></th>'
-                    f'<td data-label="To the article">{badge(table.loc[ins])} '
-                    f'<span class="vreason">{html.escape(ins)}</span></td>'
-                    f'<td data-label="The year after">{right}</td></tr>')
-    head = ('<thead><tr><th scope="col">Story</th><th scope="col">On the data the article had</th>'
-            '<th scope="col">On the year after (same rule)</th></tr></thead>')
-    return HTML('<div class="verdict-table-wrap"><table class="verdict-table story-board">' + head + "<tbody>"
-                + "".join(body) + "</tbody></table></div>")
+        right = (
+            (badge(table.loc[oos]) + f' <span class="vreason">{html.escape(oos)}</span>')
+            if oos
+            else '<span class="vreason">judged on the year after the article: it is itself an out-of-sample call</span>'
+        )
+        body.append(
+            f'<tr><th scope="row"><a href="{html.escape(link)}">{html.escape(story)}</a></th>'
+            f'<td data-label="To the article">{badge(table.loc[ins])} '
+            f'<span class="vreason">{html.escape(ins)}</span></td>'
+            f'<td data-label="The year after">{right}</td></tr>'
+        )
+    head = (
+        '<thead><tr><th scope="col">Story</th><th scope="col">On the data the article had</th>'
+        '<th scope="col">On the year after (same rule)</th></tr></thead>'
+    )
+    return HTML(
+        '<div class="verdict-table-wrap"><table class="verdict-table story-board">'
+        + head
+        + "<tbody>"
+        + "".join(body)
+        + "</tbody></table></div>"
+    )
 
 
-def frame(df: pd.DataFrame, *, columns: dict[str, str] | None = None, digits: int | dict[str, int] = 2,
-          index: bool = True, caption: str = ""):
+def frame(
+    df: pd.DataFrame,
+    *,
+    columns: dict[str, str] | None = None,
+    digits: int | dict[str, int] = 2,
+    index: bool = True,
+    caption: str = "",
+):
     """Any table for people: columns renamed to readable names with units (``columns`` old -> new; columns not
     named keep their name), numbers rounded (``digits`` for all, or per new column name), thousands separated,
     booleans as ✓ / ✗, missing values as "–", dates as YYYY-MM-DD.  Returns a pandas Styler (HTML in the book)."""
@@ -145,8 +192,9 @@ def frame(df: pd.DataFrame, *, columns: dict[str, str] | None = None, digits: in
     fmt = {}
     for c in out.columns:
         s = out[c]
-        if pd.api.types.is_bool_dtype(s) or (s.dtype == object and s.dropna().map(type).eq(bool).all()
-                                            and s.notna().any()):
+        if pd.api.types.is_bool_dtype(s) or (
+            s.dtype == object and s.dropna().map(type).eq(bool).all() and s.notna().any()
+        ):
             out[c] = s.map(lambda v: "–" if pd.isna(v) else ("✓" if v else "✗"))
         elif pd.api.types.is_datetime64_any_dtype(s):
             out[c] = s.dt.strftime("%Y-%m-%d").fillna("–")

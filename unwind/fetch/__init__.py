@@ -12,7 +12,8 @@ from __future__ import annotations
 from . import binance, bitstamp, cftc, cmc, coinglass, farside, feargreed, fred, yahoo
 from .common import Ctx, FetchError, Job, Part, Result, Skip, provenance_table, run_job
 
-JOBS: dict[str, Job] = {j.name: j for mod in (yahoo, fred, binance, bitstamp, feargreed, farside, cmc, coinglass, cftc)
-                        for j in mod.jobs()}
+JOBS: dict[str, Job] = {
+    j.name: j for mod in (yahoo, fred, binance, bitstamp, feargreed, farside, cmc, coinglass, cftc) for j in mod.jobs()
+}
 
 __all__ = ["JOBS", "Ctx", "FetchError", "Job", "Part", "Result", "Skip", "provenance_table", "run_job"]

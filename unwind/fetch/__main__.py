@@ -33,8 +33,7 @@ def select(patterns: list[str]) -> list[Job]:
         hits = [j for j in JOBS.values() if j.provider == pat or fnmatch.fnmatchcase(j.name, pat)]
         if not hits:
             providers = sorted({j.provider for j in JOBS.values()})
-            raise SystemExit(f"unknown source {pat!r}; providers: {', '.join(providers)}; "
-                             f"sources: {', '.join(JOBS)}")
+            raise SystemExit(f"unknown source {pat!r}; providers: {', '.join(providers)}; sources: {', '.join(JOBS)}")
         chosen += [j for j in hits if j not in chosen]
     return chosen
 
@@ -53,8 +52,7 @@ def summary(results: list[Result]) -> str:
     if counts.get("inconsistent", 0):
         tally += f", {counts['inconsistent']} inconsistent"
     copied = sorted({r.source for r in results if r.status == "copied"})
-    df = pd.DataFrame([{c: getattr(r, c) for c in COLUMNS} for r in results if r.status != "copied"],
-                      columns=COLUMNS)
+    df = pd.DataFrame([{c: getattr(r, c) for c in COLUMNS} for r in results if r.status != "copied"], columns=COLUMNS)
     df["rows"] = df["rows"].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
     df["added"] = df["added"].map(lambda v: "" if pd.isna(v) else f"+{int(v):,}")
     df["revised"] = df["revised"].map(lambda v: "" if pd.isna(v) or not v else f"{int(v):,}")
@@ -67,24 +65,37 @@ def summary(results: list[Result]) -> str:
     revised = [r for r in results if r.revisions is not None]
     if revised:
         text += "\n\nRevisions (stored rows the provider now sends with other values):\n" + "\n".join(
-            f"  {r.source}: {r.revisions.describe()}" for r in revised)
+            f"  {r.source}: {r.revisions.describe()}" for r in revised
+        )
     stale = [r for r in results if r.status == "stale"]
     if stale:
         text += "\n\nStale:\n" + "\n".join(f"  {r.source}: {r.note.split('; ')[0]}" for r in stale)
     return text + f"\n\n{tally}"
 
 
-def main(argv: list[str] | None = None, *, now: pd.Timestamp | None = None,
-         session: requests.Session | None = None, sleep=None) -> int:
+def main(
+    argv: list[str] | None = None,
+    *,
+    now: pd.Timestamp | None = None,
+    session: requests.Session | None = None,
+    sleep=None,
+) -> int:
     ap = argparse.ArgumentParser(prog="python -m unwind.fetch", description=__doc__.split("\n\n")[0])
     ap.add_argument("sources", nargs="*", metavar="SOURCE")
     ap.add_argument("--since", help="refetch from this date (YYYY-MM-DD) and merge with the existing files")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"data directory to write (default {DEFAULT_OUT})")
-    ap.add_argument("--seed", type=Path, default=DEFAULT_DATA,
-                    help="snapshot to copy files from that cannot be (or were not) refreshed (default %(default)s)")
+    ap.add_argument(
+        "--seed",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="snapshot to copy files from that cannot be (or were not) refreshed (default %(default)s)",
+    )
     ap.add_argument("--no-seed", action="store_true", help="copy nothing from the snapshot")
-    ap.add_argument("--accept-revisions", action="store_true",
-                    help="apply changed values of rows already stored (default: keep them and report)")
+    ap.add_argument(
+        "--accept-revisions",
+        action="store_true",
+        help="apply changed values of rows already stored (default: keep them and report)",
+    )
     args = ap.parse_args(argv)
     try:
         jobs = select(args.sources)
@@ -96,8 +107,12 @@ def main(argv: list[str] | None = None, *, now: pd.Timestamp | None = None,
     out.mkdir(parents=True, exist_ok=True)
     leftovers = remove_leftovers(out)  # temporary files and scratch dirs of a killed run
     seed = None if args.no_seed or not args.seed.is_dir() or args.seed.resolve() == out else args.seed.resolve()
-    ctx = Ctx(out=out, since=since, accept_revisions=args.accept_revisions, **{k: v for k, v in
-                                       {"now": now, "session": session, "sleep": sleep}.items() if v is not None})
+    ctx = Ctx(
+        out=out,
+        since=since,
+        accept_revisions=args.accept_revisions,
+        **{k: v for k, v in {"now": now, "session": session, "sleep": sleep}.items() if v is not None},
+    )
     results = []
     for job in tqdm(jobs, desc="sources", unit="source", disable=ctx.quiet, file=sys.stderr):
         r = run_job(job, ctx, seed)
@@ -107,16 +122,20 @@ def main(argv: list[str] | None = None, *, now: pd.Timestamp | None = None,
         results += copy_missing(out, seed, ctx.now)
     print(f"Data refresh into {out} at {ctx.now:%Y-%m-%d %H:%M} UTC\n")
     if leftovers:
-        print(f"Removed {len(leftovers)} leftover temporary file(s) of an interrupted run: "
-              f"{', '.join(str(p.relative_to(out)) for p in leftovers[:5])}{' ...' if len(leftovers) > 5 else ''}\n")
+        print(
+            f"Removed {len(leftovers)} leftover temporary file(s) of an interrupted run: "
+            f"{', '.join(str(p.relative_to(out)) for p in leftovers[:5])}{' ...' if len(leftovers) > 5 else ''}\n"
+        )
     print(summary(results))
     failed = [r.source for r in results if r.status == "failed"]
     broken = [r for r in results if r.status == "inconsistent"]
     if failed:
         print(f"\nFAILED: {', '.join(failed)} (their previous files are unchanged)")
     if broken:
-        print("\nINCONSISTENT (a file changed, its provenance sidecar could not be written, and undoing it failed: "
-              "refresh these sources again):\n" + "\n".join(f"  {r.source}: {r.note}" for r in broken))
+        print(
+            "\nINCONSISTENT (a file changed, its provenance sidecar could not be written, and undoing it failed: "
+            "refresh these sources again):\n" + "\n".join(f"  {r.source}: {r.note}" for r in broken)
+        )
     return 1 if failed or broken else 0
 
 

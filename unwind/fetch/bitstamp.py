@@ -37,8 +37,13 @@ def price_0000(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
                 break
             cursor = int(ohlc[-1]["timestamp"]) + DAY
     rows = [c for c in rows if int(start.timestamp()) <= int(c["timestamp"]) <= end]
-    return pd.DataFrame({"Date": [f"{pd.Timestamp(int(c['timestamp']), unit='s'):%Y-%m-%d}" for c in rows],
-                         "BTC_USD": [str(c["open"]) for c in rows]}, dtype=str)
+    return pd.DataFrame(
+        {
+            "Date": [f"{pd.Timestamp(int(c['timestamp']), unit='s'):%Y-%m-%d}" for c in rows],
+            "BTC_USD": [str(c["open"]) for c in rows],
+        },
+        dtype=str,
+    )
 
 
 def jobs() -> list[Job]:

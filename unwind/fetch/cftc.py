@@ -10,9 +10,11 @@ from .common import Ctx, Job, Part, drift, get_json, progress, to_ms
 URL = "https://publicreporting.cftc.gov/resource/gpe5-46if.json"
 CME_BITCOIN = "133741"  # cftc_contract_market_code of BITCOIN - CHICAGO MERCANTILE EXCHANGE (5 BTC)
 DATE = "report_date_as_yyyy_mm_dd"
-COLUMNS = ("open_interest_all dealer_positions_long_all dealer_positions_short_all asset_mgr_positions_long "
-           "asset_mgr_positions_short lev_money_positions_long lev_money_positions_short other_rept_positions_long "
-           "other_rept_positions_short nonrept_positions_long_all nonrept_positions_short_all").split()
+COLUMNS = (
+    "open_interest_all dealer_positions_long_all dealer_positions_short_all asset_mgr_positions_long "
+    "asset_mgr_positions_short lev_money_positions_long lev_money_positions_short other_rept_positions_long "
+    "other_rept_positions_short nonrept_positions_long_all nonrept_positions_short_all"
+).split()
 LIMIT = 1000
 # weekly, as of Tuesday, published the Friday after; holidays delay a release by a few days
 STALE_AFTER = pd.Timedelta(days=21)
@@ -35,8 +37,7 @@ def reports(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
             if len(page) < LIMIT:
                 break
             offset += LIMIT
-    out = [[str(to_ms(pd.Timestamp(r[DATE][:10], tz="UTC"))), *(str(int(float(r[c]))) for c in COLUMNS)]
-           for r in rows]
+    out = [[str(to_ms(pd.Timestamp(r[DATE][:10], tz="UTC"))), *(str(int(float(r[c]))) for c in COLUMNS)] for r in rows]
     return pd.DataFrame(out, columns=["report_time", *COLUMNS], dtype=str)
 
 

@@ -15,16 +15,18 @@ from .common import Ctx, FetchError, Job, Part, api_key, cell, drift, get_json
 
 URL = "https://pro-api.coinmarketcap.com/v1/global-metrics/quotes/latest"
 # the snapshot file's columns: top-level fields, then the USD quote, then the fetch time
-FIELDS = ("active_cryptocurrencies total_cryptocurrencies active_market_pairs active_exchanges total_exchanges "
-          "eth_dominance btc_dominance eth_dominance_yesterday btc_dominance_yesterday defi_volume_24h "
-          "defi_volume_24h_reported defi_market_cap defi_24h_percentage_change stablecoin_volume_24h "
-          "stablecoin_volume_24h_reported stablecoin_market_cap stablecoin_24h_percentage_change "
-          "derivatives_volume_24h derivatives_volume_24h_reported derivatives_24h_percentage_change "
-          "total_crypto_dex_currencies today_incremental_crypto_number past_24h_incremental_crypto_number "
-          "past_7d_incremental_crypto_number past_30d_incremental_crypto_number today_change_percent last_updated "
-          "total_market_cap total_volume_24h total_volume_24h_reported altcoin_volume_24h altcoin_volume_24h_reported "
-          "altcoin_market_cap total_market_cap_yesterday total_volume_24h_yesterday "
-          "total_market_cap_yesterday_percentage_change total_volume_24h_yesterday_percentage_change date").split()
+FIELDS = (
+    "active_cryptocurrencies total_cryptocurrencies active_market_pairs active_exchanges total_exchanges "
+    "eth_dominance btc_dominance eth_dominance_yesterday btc_dominance_yesterday defi_volume_24h "
+    "defi_volume_24h_reported defi_market_cap defi_24h_percentage_change stablecoin_volume_24h "
+    "stablecoin_volume_24h_reported stablecoin_market_cap stablecoin_24h_percentage_change "
+    "derivatives_volume_24h derivatives_volume_24h_reported derivatives_24h_percentage_change "
+    "total_crypto_dex_currencies today_incremental_crypto_number past_24h_incremental_crypto_number "
+    "past_7d_incremental_crypto_number past_30d_incremental_crypto_number today_change_percent last_updated "
+    "total_market_cap total_volume_24h total_volume_24h_reported altcoin_volume_24h altcoin_volume_24h_reported "
+    "altcoin_market_cap total_market_cap_yesterday total_volume_24h_yesterday "
+    "total_market_cap_yesterday_percentage_change total_volume_24h_yesterday_percentage_change date"
+).split()
 REQUIRED = [c.raw for c in cmc.TABLE.cols] + ["last_updated"]
 STALE_AFTER = pd.Timedelta(days=3)  # a snapshot per refresh; older means the API keeps sending an old one
 
@@ -53,5 +55,6 @@ def market_day(t: pd.Series) -> pd.Series:
 
 
 def jobs() -> list[Job]:
-    return [Job("cmc_global", "cmc", (Part(cmc.TABLE, snapshot, "2025-05-08", seed=True, key=market_day),),
-                STALE_AFTER)]
+    return [
+        Job("cmc_global", "cmc", (Part(cmc.TABLE, snapshot, "2025-05-08", seed=True, key=market_day),), STALE_AFTER)
+    ]

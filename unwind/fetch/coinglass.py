@@ -33,8 +33,12 @@ def history(ctx: Ctx, path: str, params: dict, start: pd.Timestamp, fields: tupl
     cursor, now, rows = to_ms(start), ctx.now_ms(), []
     with progress(ctx, f"coinglass {path.rsplit('/', 2)[-2]} {params.get('symbol')}") as bar:
         while cursor < now:
-            js = get_json(ctx, url, params={**params, "limit": LIMIT, "start_time": cursor, "end_time": now},
-                          headers={"CG-API-KEY": key, "accept": "application/json"})
+            js = get_json(
+                ctx,
+                url,
+                params={**params, "limit": LIMIT, "start_time": cursor, "end_time": now},
+                headers={"CG-API-KEY": key, "accept": "application/json"},
+            )
             if not isinstance(js, dict) or "code" not in js:
                 raise drift(url, "an object with 'code' and 'data'", js)
             if str(js["code"]) != "0":
@@ -69,53 +73,75 @@ def _stamp(ms: int) -> str:
 
 
 def _liq(ctx: Ctx, start: pd.Timestamp, exchanges: str, interval: str, symbol: str = "BTC") -> pd.DataFrame:
-    return history(ctx, LIQ, {"exchange_list": exchanges, "symbol": symbol, "interval": interval}, start,
-                   (LONG, SHORT))
+    return history(ctx, LIQ, {"exchange_list": exchanges, "symbol": symbol, "interval": interval}, start, (LONG, SHORT))
 
 
 def liq_daily(exchanges: str, label: str, cols: tuple[str, ...]):
     """Daily BTC liquidations in a file with ``date_utc, long, short, [hours,] source, total`` columns."""
+
     def fetch(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
         df = _liq(ctx, start, exchanges, "1d")
-        values = {"date_utc": [_day(t) for t in df.index], "long_usd": map(cell, df[LONG]),
-                  "short_usd": map(cell, df[SHORT]), "hours_covered": ["24.0"] * len(df),
-                  "source": [label] * len(df), "total_usd": map(cell, df[LONG] + df[SHORT])}
+        values = {
+            "date_utc": [_day(t) for t in df.index],
+            "long_usd": map(cell, df[LONG]),
+            "short_usd": map(cell, df[SHORT]),
+            "hours_covered": ["24.0"] * len(df),
+            "source": [label] * len(df),
+            "total_usd": map(cell, df[LONG] + df[SHORT]),
+        }
         return pd.DataFrame({c: list(values[c]) for c in cols}, dtype=str)
+
     return fetch
 
 
 def binance_liq_4h(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
-    parts = [_liq(ctx, start, "Binance", "4h", c).set_axis([f"{c}_long_usd", f"{c}_short_usd"], axis=1)
-             for c in cg.COINS4]
+    parts = [
+        _liq(ctx, start, "Binance", "4h", c).set_axis([f"{c}_long_usd", f"{c}_short_usd"], axis=1) for c in cg.COINS4
+    ]
     df = pd.concat(parts, axis=1, join="inner")  # bars that every coin has
     out = {"time_utc": [_stamp(t) for t in df.index]}
     for c in cg.COINS4:
-        out |= {f"{c}_long_usd": list(map(cell, df[f"{c}_long_usd"])),
-                f"{c}_short_usd": list(map(cell, df[f"{c}_short_usd"])), f"{c}_bar_maybe_partial": ["False"] * len(df)}
+        out |= {
+            f"{c}_long_usd": list(map(cell, df[f"{c}_long_usd"])),
+            f"{c}_short_usd": list(map(cell, df[f"{c}_short_usd"])),
+            f"{c}_bar_maybe_partial": ["False"] * len(df),
+        }
     return pd.DataFrame(out, dtype=str)
 
 
 def bob_liq_1h(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
     df = _liq(ctx, start, "Binance,Bybit,OKX", "1h")
-    return pd.DataFrame({"timestamp": [str(t) for t in df.index],
-                         "datetime_utc": [f"{pd.Timestamp(t, unit='ms'):%Y-%m-%dT%H:%M:%S.000Z}" for t in df.index],
-                         "longUsd": list(map(cell, df[LONG])), "shortUsd": list(map(cell, df[SHORT])),
-                         "totalUsd": list(map(cell, df[LONG] + df[SHORT]))}, dtype=str)
+    return pd.DataFrame(
+        {
+            "timestamp": [str(t) for t in df.index],
+            "datetime_utc": [f"{pd.Timestamp(t, unit='ms'):%Y-%m-%dT%H:%M:%S.000Z}" for t in df.index],
+            "longUsd": list(map(cell, df[LONG])),
+            "shortUsd": list(map(cell, df[SHORT])),
+            "totalUsd": list(map(cell, df[LONG] + df[SHORT])),
+        },
+        dtype=str,
+    )
 
 
 def oi_4h(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
     df = history(ctx, OI, {"symbol": "BTC", "interval": "4h", "unit": "usd"}, start, OHLC)
-    return pd.DataFrame({"time_utc": [_stamp(t) for t in df.index],
-                         **{f"oi_usd_{k}": list(map(cell, df[k])) for k in OHLC}}, dtype=str)
+    return pd.DataFrame(
+        {"time_utc": [_stamp(t) for t in df.index], **{f"oi_usd_{k}": list(map(cell, df[k])) for k in OHLC}}, dtype=str
+    )
 
 
 def funding_4h(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
     oiw = history(ctx, OIW, {"symbol": "BTC", "interval": "4h"}, start, OHLC)
     volw = history(ctx, VOLW, {"symbol": "BTC", "interval": "4h"}, start, ("close",))
     df = oiw.join(volw.rename(columns={"close": "volw_close"}), how="left")
-    return pd.DataFrame({"time_utc": [_stamp(t) for t in df.index],
-                         **{f"oiw_{k}": list(map(cell, df[k])) for k in OHLC},
-                         "volw_close": list(map(cell, df["volw_close"]))}, dtype=str)
+    return pd.DataFrame(
+        {
+            "time_utc": [_stamp(t) for t in df.index],
+            **{f"oiw_{k}": list(map(cell, df[k])) for k in OHLC},
+            "volw_close": list(map(cell, df["volw_close"])),
+        },
+        dtype=str,
+    )
 
 
 def bob_btc_daily(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
@@ -128,16 +154,32 @@ def bob_btc_daily(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
     oi = history(ctx, OI, {"symbol": "BTC", "interval": "1d", "unit": "usd"}, start, ("close",))
     oiw = history(ctx, OIW, {"symbol": "BTC", "interval": "1d"}, start, ("close",))
     volw = history(ctx, VOLW, {"symbol": "BTC", "interval": "1d"}, start, ("close",))
-    df = liq.join([oi.rename(columns={"close": "oi"}), oiw.rename(columns={"close": "oiw"}),
-                   volw.rename(columns={"close": "volw"})], how="left")
+    df = liq.join(
+        [
+            oi.rename(columns={"close": "oi"}),
+            oiw.rename(columns={"close": "oiw"}),
+            volw.rename(columns={"close": "volw"}),
+        ],
+        how="left",
+    )
     empty = [""] * len(df)
-    return pd.DataFrame({"date_utc": [_day(t) for t in df.index], "liq_long_usd": list(map(cell, df[LONG])),
-                         "liq_short_usd": list(map(cell, df[SHORT])), "oi_total_close": list(map(cell, df["oi"])),
-                         "oi_stable_close": empty, "oi_coinm_close": empty,
-                         "funding_oiw_close_pct": list(map(cell, df["oiw"])),
-                         "funding_volw_close_pct": list(map(cell, df["volw"])), "lsr_global": empty,
-                         "lsr_top_accounts": empty, "lsr_top_positions": empty,
-                         "liq_total_usd": list(map(cell, df[LONG] + df[SHORT]))}, dtype=str)
+    return pd.DataFrame(
+        {
+            "date_utc": [_day(t) for t in df.index],
+            "liq_long_usd": list(map(cell, df[LONG])),
+            "liq_short_usd": list(map(cell, df[SHORT])),
+            "oi_total_close": list(map(cell, df["oi"])),
+            "oi_stable_close": empty,
+            "oi_coinm_close": empty,
+            "funding_oiw_close_pct": list(map(cell, df["oiw"])),
+            "funding_volw_close_pct": list(map(cell, df["volw"])),
+            "lsr_global": empty,
+            "lsr_top_accounts": empty,
+            "lsr_top_positions": empty,
+            "liq_total_usd": list(map(cell, df[LONG] + df[SHORT])),
+        },
+        dtype=str,
+    )
 
 
 def jobs() -> list[Job]:
@@ -147,13 +189,21 @@ def jobs() -> list[Job]:
     daily5 = ("date_utc", "long_usd", "short_usd", "source", "total_usd")
     daily6 = ("date_utc", "long_usd", "short_usd", "hours_covered", "source", "total_usd")
     return [
-        job("cg_binance_liq_btc_1d", cg.BINANCE_LIQ_DAILY, liq_daily("Binance", "coinglass_api_1d", daily5),
-            "2020-01-01"),
+        job(
+            "cg_binance_liq_btc_1d",
+            cg.BINANCE_LIQ_DAILY,
+            liq_daily("Binance", "coinglass_api_1d", daily5),
+            "2020-01-01",
+        ),
         job("cg_binance_liq_4h", cg.BINANCE_LIQ_4H, binance_liq_4h, "2024-11-13 20:00"),
         job("cg_bob_btc_1d", cg.AGG3_BTC, bob_btc_daily, "2020-01-01"),
         job("cg_oi_all_4h", cg.OI_4H, oi_4h, "2024-11-21 20:00"),
         job("cg_funding_4h", cg.FUNDING_4H, funding_4h, "2024-11-13 20:00"),
         job("cg_bob_liq_1h_2026", cg.LIQ_1H_2026, bob_liq_1h, "2025-11-23 06:00"),
-        job("cg_bob_liq_1d_2026", cg.LIQ_DAILY_2026,
-            liq_daily("Binance,Bybit,OKX", "coinglass_api_1d", daily6), "2025-11-24"),
+        job(
+            "cg_bob_liq_1d_2026",
+            cg.LIQ_DAILY_2026,
+            liq_daily("Binance,Bybit,OKX", "coinglass_api_1d", daily6),
+            "2025-11-24",
+        ),
     ]

@@ -159,8 +159,9 @@ def get(ctx: Ctx, url: str, *, params: dict | None = None, headers: dict | None 
             raise _Retryable(f"timed out ({type(exc).__name__})", transport=True) from exc
         except requests.ConnectionError as exc:
             cause = re.search(r"Caused by (\w+)", str(exc))
-            raise _Retryable(f"connection failed ({cause.group(1) if cause else str(exc)[:120]})",
-                             transport=True) from exc
+            raise _Retryable(
+                f"connection failed ({cause.group(1) if cause else str(exc)[:120]})", transport=True
+            ) from exc
         if r.status_code == 429 or r.status_code >= 500:
             raise _Retryable(f"HTTP {r.status_code} {r.reason or ''}".strip(), _retry_after(r))
         if r.status_code >= 400:
@@ -168,8 +169,13 @@ def get(ctx: Ctx, url: str, *, params: dict | None = None, headers: dict | None 
         return r
 
     try:
-        r = Retrying(stop=stop_after_attempt(ctx.tries), wait=_wait, retry=retry_if_exception_type(_Retryable),
-                     sleep=ctx.sleep, reraise=True)(once)
+        r = Retrying(
+            stop=stop_after_attempt(ctx.tries),
+            wait=_wait,
+            retry=retry_if_exception_type(_Retryable),
+            sleep=ctx.sleep,
+            reraise=True,
+        )(once)
     except _Retryable as exc:
         if exc.transport:
             ctx.unreachable.add(host)  # timeouts and refused connections: do not wait for this host again
@@ -184,8 +190,10 @@ def get_json(ctx: Ctx, url: str, **kw) -> object:
     try:
         return r.json()
     except ValueError as exc:
-        raise FetchError(f"{url}: malformed JSON ({exc}) in a {len(r.content)}-byte response "
-                         "(truncated, or an error page instead of data)") from None
+        raise FetchError(
+            f"{url}: malformed JSON ({exc}) in a {len(r.content)}-byte response "
+            "(truncated, or an error page instead of data)"
+        ) from None
 
 
 def drift(url: str, what: str, found: object) -> FetchError:
@@ -242,8 +250,13 @@ class Job:
 
 
 def read_file(path: Path, table: Table) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False, header=0 if table.header else None,
-                       names=list(table.raw_names) if not table.header else None)
+    return pd.read_csv(
+        path,
+        dtype=str,
+        keep_default_na=False,
+        header=0 if table.header else None,
+        names=list(table.raw_names) if not table.header else None,
+    )
 
 
 def times(df: pd.DataFrame, table: Table, label: str) -> pd.Series:
@@ -262,8 +275,10 @@ def check_new(new: pd.DataFrame, table: Table, what: str) -> pd.Series:
     back = t.diff() <= pd.Timedelta(0)
     if back.any():
         i = int(back.to_numpy().nonzero()[0][0])
-        raise FetchError(f"{what}: time goes backwards or repeats at row {i + 1} "
-                         f"({t.iloc[i - 1]} then {t.iloc[i]}); response rejected")
+        raise FetchError(
+            f"{what}: time goes backwards or repeats at row {i + 1} "
+            f"({t.iloc[i - 1]} then {t.iloc[i]}); response rejected"
+        )
     return t
 
 
@@ -288,8 +303,9 @@ class Revisions:
         if not self.rows:
             return ""
         n = f"{self.rows:,} stored row{'s' if self.rows != 1 else ''} revised upstream"
-        fate = (f"applied ({self.why})" if self.applied
-                else "kept at the stored values (--accept-revisions applies them)")
+        fate = (
+            f"applied ({self.why})" if self.applied else "kept at the stored values (--accept-revisions applies them)"
+        )
         return f"{n}, {fate}; largest: {self.largest}"
 
 
@@ -328,8 +344,15 @@ def find_revisions(old: pd.DataFrame, new: pd.DataFrame, at: list[str]) -> tuple
     return revised, Revisions(int(revised.sum()), text, score)
 
 
-def merge(existing: pd.DataFrame | None, new: pd.DataFrame, part: Part, what: str, *,
-          now: pd.Timestamp | None = None, accept: bool = False) -> tuple[pd.DataFrame, pd.Series, int, Revisions]:
+def merge(
+    existing: pd.DataFrame | None,
+    new: pd.DataFrame,
+    part: Part,
+    what: str,
+    *,
+    now: pd.Timestamp | None = None,
+    accept: bool = False,
+) -> tuple[pd.DataFrame, pd.Series, int, Revisions]:
     """Union of stored and new rows, one row per key, in the file's order.
 
     New keys are added.  A stored key that comes again with the same values keeps its stored row
@@ -352,9 +375,11 @@ def merge(existing: pd.DataFrame | None, new: pd.DataFrame, part: Part, what: st
     current = part.key(pd.Series([now])).iloc[0] if part.key is not None and now is not None else None
     again = [k for k in new_at if k in old_at and k != current]
     compare = [c for c in new.columns if c != table.time_col]
-    revised, rev = find_revisions(both.iloc[[old_at[k] for k in again]][compare].reset_index(drop=True),
-                                  both.iloc[[new_at[k] for k in again]][compare].reset_index(drop=True),
-                                  [stamp(t.iloc[new_at[k]], table) for k in again])
+    revised, rev = find_revisions(
+        both.iloc[[old_at[k] for k in again]][compare].reset_index(drop=True),
+        both.iloc[[new_at[k] for k in again]][compare].reset_index(drop=True),
+        [stamp(t.iloc[new_at[k]], table) for k in again],
+    )
     apply = part.revisions == "apply" or accept
     if rev.rows and apply:
         rev.applied, rev.why = True, part.why if part.revisions == "apply" else "--accept-revisions"
@@ -539,12 +564,21 @@ def _start(part: Part, existing_t: pd.Series | None, ctx: Ctx) -> pd.Timestamp:
 
 def _record(job: Job, s: _Staged, ctx: Ctx) -> dict:
     table = s.part.table
-    return {"file": table.relpath, "source": job.name, "provider": job.provider,
-            "mode": "fetched" if s.origin is None or s.origin == s.final else "fetched onto snapshot copy",
-            "urls": list(ctx.urls), "fetched_utc": ctx.now.isoformat(), "rows": len(s.merged),
-            "added_rows": s.added, "revised_rows": s.rev.rows,
-            "revisions": "" if not s.rev.rows else ("applied" if s.rev.applied else "kept stored values"),
-            "sha256": sha256(s.data), "first": stamp(s.t.min(), table), "last": stamp(s.t.max(), table)}
+    return {
+        "file": table.relpath,
+        "source": job.name,
+        "provider": job.provider,
+        "mode": "fetched" if s.origin is None or s.origin == s.final else "fetched onto snapshot copy",
+        "urls": list(ctx.urls),
+        "fetched_utc": ctx.now.isoformat(),
+        "rows": len(s.merged),
+        "added_rows": s.added,
+        "revised_rows": s.rev.rows,
+        "revisions": "" if not s.rev.rows else ("applied" if s.rev.applied else "kept stored values"),
+        "sha256": sha256(s.data),
+        "first": stamp(s.t.min(), table),
+        "last": stamp(s.t.max(), table),
+    }
 
 
 def staleness(job: Job, staged: list[_Staged], now: pd.Timestamp) -> str:
@@ -554,8 +588,10 @@ def staleness(job: Job, staged: list[_Staged], now: pd.Timestamp) -> str:
     for s in staged:
         age = now - utc(s.t.max())
         if age > job.stale_after:
-            return (f"newest row {stamp(s.t.max(), s.part.table)} is {age_text(age)} old "
-                    f"(limit {age_text(job.stale_after)}): the provider may have stopped updating")
+            return (
+                f"newest row {stamp(s.t.max(), s.part.table)} is {age_text(age)} old "
+                f"(limit {age_text(job.stale_after)}): the provider may have stopped updating"
+            )
     return ""
 
 
@@ -604,16 +640,28 @@ def run_job(job: Job, ctx: Ctx, seed: Path | None = None) -> Result:
         changed = any(s.tmp is not None for s in staged)
         status = "stale" if stale else "revised" if rev.rows else "updated" if changed else "unchanged"
         note = "; ".join(x for x in (stale, rev.describe()) if x)
-        return Result(job.name, job.provider, status, sum(len(s.merged) for s in staged),
-                      sum(s.added for s in staged), rev.rows, max(stamp(s.t.max(), s.part.table) for s in staged),
-                      note, rev if rev.rows else None)
+        return Result(
+            job.name,
+            job.provider,
+            status,
+            sum(len(s.merged) for s in staged),
+            sum(s.added for s in staged),
+            rev.rows,
+            max(stamp(s.t.max(), s.part.table) for s in staged),
+            note,
+            rev if rev.rows else None,
+        )
     except Skip as exc:
         return Result(job.name, job.provider, "skipped", note=str(exc))
     except InstallError as exc:
         if exc.changed:
             names = ", ".join(str(p.relative_to(ctx.out)) for p in exc.changed)
-            return Result(job.name, job.provider, "inconsistent",
-                          note=f"{names} changed without a matching provenance sidecar: {exc}")
+            return Result(
+                job.name,
+                job.provider,
+                "inconsistent",
+                note=f"{names} changed without a matching provenance sidecar: {exc}",
+            )
         return Result(job.name, job.provider, "failed", note=str(exc))
     except FetchError as exc:
         return Result(job.name, job.provider, "failed", note=str(exc))
@@ -644,10 +692,19 @@ def copy_missing(out: Path, seed: Path, now: pd.Timestamp) -> list[Result]:
                     first, last = stamp(tt.min(), t), stamp(tt.max(), t)
                 except (FetchError, KeyError):
                     first = last = ""
-                record = {"file": t.relpath, "source": name, "provider": src.provider,
-                          "mode": "copied from snapshot", "urls": [f"snapshot:{t.relpath}"],
-                          "fetched_utc": now.isoformat(), "rows": len(df), "added_rows": 0,
-                          "sha256": sha256(data), "first": first, "last": last}
+                record = {
+                    "file": t.relpath,
+                    "source": name,
+                    "provider": src.provider,
+                    "mode": "copied from snapshot",
+                    "urls": [f"snapshot:{t.relpath}"],
+                    "fetched_utc": now.isoformat(),
+                    "rows": len(df),
+                    "added_rows": 0,
+                    "sha256": sha256(data),
+                    "first": first,
+                    "last": last,
+                }
                 temps = [write_temp(dst, data), write_temp(provenance_path(dst), provenance_bytes(record))]
                 install([(temps[0], dst), (temps[1], provenance_path(dst))])
                 results.append(Result(name, src.provider, "copied", len(df), None, None, last, "copied from snapshot"))
@@ -655,16 +712,33 @@ def copy_missing(out: Path, seed: Path, now: pd.Timestamp) -> list[Result]:
                 status = "inconsistent" if exc.changed else "failed"
                 results.append(Result(name, src.provider, status, note=f"copying {t.relpath} from the snapshot: {exc}"))
             except (OSError, ValueError, pd.errors.ParserError) as exc:
-                results.append(Result(name, src.provider, "failed",
-                                      note=f"copying {t.relpath} from the snapshot: {type(exc).__name__}: {exc}"))
+                results.append(
+                    Result(
+                        name,
+                        src.provider,
+                        "failed",
+                        note=f"copying {t.relpath} from the snapshot: {type(exc).__name__}: {exc}",
+                    )
+                )
             finally:
                 for tmp in temps:
                     tmp.unlink(missing_ok=True)
     return results
 
 
-PROVENANCE_COLUMNS = ["file", "source", "provider", "mode", "rows", "first", "last", "fetched_utc", "sha256",
-                      "sha256_ok", "urls"]
+PROVENANCE_COLUMNS = [
+    "file",
+    "source",
+    "provider",
+    "mode",
+    "rows",
+    "first",
+    "last",
+    "fetched_utc",
+    "sha256",
+    "sha256_ok",
+    "urls",
+]
 
 
 def provenance_table(data_dir: str | Path | None = None) -> pd.DataFrame:

@@ -16,8 +16,10 @@ from lxml import etree
 from ..sources import flows
 from .common import Ctx, FetchError, Job, Part, get
 
-URL = {"BTC": "https://farside.co.uk/bitcoin-etf-flow-all-data/",
-       "ETH": "https://farside.co.uk/ethereum-etf-flow-all-data/"}
+URL = {
+    "BTC": "https://farside.co.uk/bitcoin-etf-flow-all-data/",
+    "ETH": "https://farside.co.uk/ethereum-etf-flow-all-data/",
+}
 DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%Y-%m-%d")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 STALE_AFTER = pd.Timedelta(days=7)  # US trading days: weekends and holidays (Easter, Christmas) included
@@ -34,8 +36,9 @@ def _tables(html: str) -> list[list[list[str]]]:
     back from the column labels, with its placeholder for an empty header cell blanked again.
     """
     try:
-        frames = pd.read_html(io.StringIO(html), flavor="lxml", thousands=None, keep_default_na=False,
-                              converters=defaultdict(lambda: str))
+        frames = pd.read_html(
+            io.StringIO(html), flavor="lxml", thousands=None, keep_default_na=False, converters=defaultdict(lambda: str)
+        )
     except (ValueError, etree.LxmlError):  # no <table> in the page, or no document at all
         return []
     tables = []
@@ -43,8 +46,10 @@ def _tables(html: str) -> list[list[list[str]]]:
         cols = df.columns
         head = []
         if list(cols) != list(range(len(cols))):  # pandas' own 0..n-1: no header row was inferred
-            head = [["" if _PLACEHOLDER.match(str(c)) else str(c) for c in cols.get_level_values(i)]
-                    for i in range(cols.nlevels)]
+            head = [
+                ["" if _PLACEHOLDER.match(str(c)) else str(c) for c in cols.get_level_values(i)]
+                for i in range(cols.nlevels)
+            ]
         tables.append(head + df.astype(str).values.tolist())
     return tables
 
@@ -82,8 +87,10 @@ def parse(html: str, asset: str, url: str) -> pd.DataFrame:
         names = header[1:]
         unknown = [n for n in names if n and n not in funds and n != "Total"]
         if unknown:
-            raise FetchError(f"{url}: unknown column(s) {unknown} in the flow table (a fund was added or renamed; "
-                             f"the loader knows {list(funds)} + Total)")
+            raise FetchError(
+                f"{url}: unknown column(s) {unknown} in the flow table (a fund was added or renamed; "
+                f"the loader knows {list(funds)} + Total)"
+            )
         total_at = max(i for i, n in enumerate(header) if n == "Total")
         rows = []
         for r in table:
@@ -92,14 +99,17 @@ def parse(html: str, asset: str, url: str) -> pd.DataFrame:
                 continue
             if not r[total_at]:  # read_html pads a row cut short with empty cells
                 raise FetchError(f"{url}: the row of {r[0]} has no Total (a row cut short: truncated page?)")
-            cells = dict(zip(names, (_flow(c, f"{url} {r[0]} {n}") for n, c in zip(names, r[1:], strict=True)),
-                             strict=True))
+            cells = dict(
+                zip(names, (_flow(c, f"{url} {r[0]} {n}") for n, c in zip(names, r[1:], strict=True)), strict=True)
+            )
             rows.append([f"{day:%Y-%m-%d}", *(cells.get(f, "") for f in funds), cells["Total"] or "0"])
         if not rows:
             raise FetchError(f"{url}: the flow table has no dated rows")
         return pd.DataFrame(rows, columns=["date", *funds, "Total"], dtype=str)
-    raise FetchError(f"{url}: no table with a 'Total' column and the known fund tickers "
-                     f"({len(tables)} table(s) in the page): layout changed, or a blocked/error page")
+    raise FetchError(
+        f"{url}: no table with a 'Total' column and the known fund tickers "
+        f"({len(tables)} table(s) in the page): layout changed, or a blocked/error page"
+    )
 
 
 def _part(asset: str) -> Part:

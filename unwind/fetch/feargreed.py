@@ -30,5 +30,4 @@ def fear_greed(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
 
 
 def jobs() -> list[Job]:
-    return [Job("fear_greed", "feargreed", (Part(sentiment.TABLE, fear_greed, "2018-02-01", full=True),),
-                STALE_AFTER)]
+    return [Job("fear_greed", "feargreed", (Part(sentiment.TABLE, fear_greed, "2018-02-01", full=True),), STALE_AFTER)]

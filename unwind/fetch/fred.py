@@ -22,8 +22,9 @@ def series(ctx: Ctx, sid: str, start: pd.Timestamp) -> pd.DataFrame:
     try:
         # Every cell as text, the header as row 0 and blank lines as empty rows, so row i is line i + 1; the
         # python engine tells a missing field (NaN) from an empty one ("", FRED's "no observation").
-        lines = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, engine="python")
+        lines = pd.read_csv(
+            io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False, engine="python"
+        )
     except pd.errors.EmptyDataError:
         lines = pd.DataFrame()
     except pd.errors.ParserError as e:  # "Expected 2 fields in line 5, saw 3"
@@ -33,8 +34,10 @@ def series(ctx: Ctx, sid: str, start: pd.Timestamp) -> pd.DataFrame:
         raise FetchError(f"{where}: empty response")
     header = lines.iloc[0].tolist()
     if len(header) != 2 or header[0] not in DATE_HEADERS or header[1] != sid:
-        raise FetchError(f"{where}: unexpected header {header[:4]}, expected ['observation_date', '{sid}'] "
-                         "(FRED changed its CSV layout, or sent an error page)")
+        raise FetchError(
+            f"{where}: unexpected header {header[:4]}, expected ['observation_date', '{sid}'] "
+            "(FRED changed its CSV layout, or sent an error page)"
+        )
     rows = lines.iloc[1:].set_axis(["Date", "Value"], axis=1)
     short = rows["Value"].isna()
     if short.any():
@@ -45,8 +48,10 @@ def series(ctx: Ctx, sid: str, start: pd.Timestamp) -> pd.DataFrame:
     bad = day.isna() | (observed & pd.to_numeric(rows["Value"].where(observed), errors="coerce").isna())
     if bad.any():
         i = rows.index[bad][0]
-        raise FetchError(f"{where}: line {i + 1} {rows.loc[i].tolist()!r} is not 'YYYY-MM-DD,number' "
-                         "(truncated or malformed response)")
+        raise FetchError(
+            f"{where}: line {i + 1} {rows.loc[i].tolist()!r} is not 'YYYY-MM-DD,number' "
+            "(truncated or malformed response)"
+        )
     keep = observed & (day >= start.tz_localize(None).normalize())
     return rows[keep].reset_index(drop=True).astype(str)
 

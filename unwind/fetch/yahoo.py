@@ -44,8 +44,16 @@ def download(ticker: str, start: pd.Timestamp, now: pd.Timestamp) -> pd.DataFram
         with warnings.catch_warnings():  # yfinance's own pandas deprecations
             warnings.simplefilter("ignore", FutureWarning)
             warnings.simplefilter("ignore", DeprecationWarning)
-            df = yf.download(symbol, start=f"{start:%Y-%m-%d}", interval="1d", auto_adjust=True, actions=False,
-                             progress=False, threads=False, multi_level_index=False)
+            df = yf.download(
+                symbol,
+                start=f"{start:%Y-%m-%d}",
+                interval="1d",
+                auto_adjust=True,
+                actions=False,
+                progress=False,
+                threads=False,
+                multi_level_index=False,
+            )
     finally:
         log.removeHandler(kept)
         log.propagate = True
@@ -54,8 +62,7 @@ def download(ticker: str, start: pd.Timestamp, now: pd.Timestamp) -> pd.DataFram
         raise FetchError(f"Yahoo returned no rows for {symbol} from {start:%Y-%m-%d}: {reason}")
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
-        raise FetchError(f"Yahoo {symbol}: unexpected layout: missing column(s) {missing}, "
-                         f"found {list(df.columns)}")
+        raise FetchError(f"Yahoo {symbol}: unexpected layout: missing column(s) {missing}, found {list(df.columns)}")
     idx = pd.DatetimeIndex(df.index)
     days = (idx.tz_localize(None) if idx.tz is not None else idx).normalize()
     tz = "UTC" if ticker in UTC_DAY else "America/New_York"
@@ -67,8 +74,10 @@ def download(ticker: str, start: pd.Timestamp, now: pd.Timestamp) -> pd.DataFram
 def _ohlcv_part(ticker: str) -> Part:
     def fetch(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
         df = download(ticker, start, ctx.now)
-        rows = [[f"{d:%Y-%m-%d}", *(cell(float(v)) for v in r[:4]), cell(float(r[4]))] for d, r in
-                zip(df.index, df[COLUMNS].itertuples(index=False), strict=True)]
+        rows = [
+            [f"{d:%Y-%m-%d}", *(cell(float(v)) for v in r[:4]), cell(float(r[4]))]
+            for d, r in zip(df.index, df[COLUMNS].itertuples(index=False), strict=True)
+        ]
         return pd.DataFrame(rows, columns=["Date", *COLUMNS], dtype=str)
 
     return Part(yh.ohlcv_table(ticker), fetch, "1990-01-01", full=True, revisions="apply", why=RESTATED)
@@ -77,8 +86,9 @@ def _ohlcv_part(ticker: str) -> Part:
 def _close_part(ticker: str) -> Part:
     def fetch(ctx: Ctx, start: pd.Timestamp) -> pd.DataFrame:
         df = download(ticker, start, ctx.now)
-        return pd.DataFrame({"date": [f"{d:%Y-%m-%d}" for d in df.index],
-                             "close": [cell(float(v)) for v in df["Close"]]}, dtype=str)
+        return pd.DataFrame(
+            {"date": [f"{d:%Y-%m-%d}" for d in df.index], "close": [cell(float(v)) for v in df["Close"]]}, dtype=str
+        )
 
     return Part(yh.close_table(ticker), fetch, "2023-01-01", full=True, revisions="apply", why=RESTATED)
 
@@ -89,6 +99,9 @@ def _stale_after(ticker: str) -> pd.Timedelta:
 
 def jobs() -> list[Job]:
     out = [Job(f"yahoo_{t}", "yahoo", (_ohlcv_part(t),), _stale_after(t)) for t in yh.OHLCV_TICKERS]
-    out += [Job(f"yahoo_close_{t}", "yahoo", (_close_part(t),), _stale_after(t)) for t in yh.CLOSE_TICKERS
-            if f"yahoo_close_{t}" in REGISTRY]
+    out += [
+        Job(f"yahoo_close_{t}", "yahoo", (_close_part(t),), _stale_after(t))
+        for t in yh.CLOSE_TICKERS
+        if f"yahoo_close_{t}" in REGISTRY
+    ]
     return out

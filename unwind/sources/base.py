@@ -203,20 +203,37 @@ def parse_time(raw: pd.Series, path: Path, table: Table) -> pd.Series:
         bad = offs.notna() & ~offs.isin(["Z", "+00:00", "+00", "+0000", "-00:00"])
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(path, "timestamp not in UTC", column=col, line=_line(i, table),
-                            expected="UTC timestamps (Z or +00:00)", found=raw.iloc[i])
+            raise DataError(
+                path,
+                "timestamp not in UTC",
+                column=col,
+                line=_line(i, table),
+                expected="UTC timestamps (Z or +00:00)",
+                found=raw.iloc[i],
+            )
         if offs.notna().any() and offs.isna().any():
             i = int(np.flatnonzero(offs.isna().to_numpy())[0])
-            raise DataError(path, "mixed time zones: some timestamps carry an offset, this one none",
-                            column=col, line=_line(i, table), expected="every timestamp with the same UTC offset",
-                            found=raw.iloc[i])
+            raise DataError(
+                path,
+                "mixed time zones: some timestamps carry an offset, this one none",
+                column=col,
+                line=_line(i, table),
+                expected="every timestamp with the same UTC offset",
+                found=raw.iloc[i],
+            )
         t = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
         expected = "an ISO 8601 UTC timestamp"
     bad = t.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(path, f"{int(bad.sum())} unreadable time value(s), first", column=col,
-                        line=_line(i, table), expected=expected, found=raw.iloc[i])
+        raise DataError(
+            path,
+            f"{int(bad.sum())} unreadable time value(s), first",
+            column=col,
+            line=_line(i, table),
+            expected=expected,
+            found=raw.iloc[i],
+        )
     t = t.dt.as_unit("ns")
     # calendar dates are UTC days: keep them naive so daily frames join on dates
     return t.dt.tz_localize(None) if table.time_kind == "date" else t
@@ -233,29 +250,40 @@ def to_numbers(df: pd.DataFrame, path: Path, table: Table) -> pd.DataFrame:
         bad = num.isna() & (text != "")
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(path, "not a number", column=c.raw, line=_line(i, table), expected=c.expect,
-                            found=df[c.raw].iloc[i])
+            raise DataError(
+                path, "not a number", column=c.raw, line=_line(i, table), expected=c.expect, found=df[c.raw].iloc[i]
+            )
         bad = num.notna() & ~np.isfinite(num.astype(float))
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(path, "not a finite number", column=c.raw, line=_line(i, table), expected=c.expect,
-                            found=df[c.raw].iloc[i])
+            raise DataError(
+                path,
+                "not a finite number",
+                column=c.raw,
+                line=_line(i, table),
+                expected=c.expect,
+                found=df[c.raw].iloc[i],
+            )
         if c.decimals is not None:
             frac = text.str.extract(r"\.(\d+)$")[0].str.rstrip("0").str.len()
             bad = frac > c.decimals
             if bad.any():
                 i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(path, f"more than {c.decimals} decimal place(s): another unit?", column=c.raw,
-                                line=_line(i, table), expected=f"{c.expect}, written to {c.decimals} decimal(s)",
-                                found=df[c.raw].iloc[i])
+                raise DataError(
+                    path,
+                    f"more than {c.decimals} decimal place(s): another unit?",
+                    column=c.raw,
+                    line=_line(i, table),
+                    expected=f"{c.expect}, written to {c.decimals} decimal(s)",
+                    found=df[c.raw].iloc[i],
+                )
         out[c.name] = num.astype(float)
     return pd.DataFrame(out, index=df.index)
 
 
 def check_values(values: pd.DataFrame, path: Path, table: Table) -> None:
     schema = pa.DataFrameSchema(
-        {c.name: pa.Column(str if c.text else float, checks=list(c.checks), nullable=c.nullable)
-         for c in table.cols},
+        {c.name: pa.Column(str if c.text else float, checks=list(c.checks), nullable=c.nullable) for c in table.cols},
         strict=False,
     )
     try:
@@ -272,8 +300,14 @@ def check_values(values: pd.DataFrame, path: Path, table: Table) -> None:
         check = str(first["check"])
         problem = "empty cell" if "not_nullable" in check else f"fails check {check}"
         n = int((fc["column"] == name).sum())
-        raise DataError(path, f"{problem} ({n} row(s) in this column)", column=raw_name, line=line,
-                        expected=spec.expect if spec else None, found=first["failure_case"]) from None
+        raise DataError(
+            path,
+            f"{problem} ({n} row(s) in this column)",
+            column=raw_name,
+            line=line,
+            expected=spec.expect if spec else None,
+            found=first["failure_case"],
+        ) from None
 
 
 def check_order(t: pd.Series, path: Path, table: Table, groups: pd.Series | None = None) -> None:
@@ -282,17 +316,28 @@ def check_order(t: pd.Series, path: Path, table: Table, groups: pd.Series | None
     dup = keys.duplicated(keep=False)
     if dup.any():
         pos = np.flatnonzero(dup.to_numpy())
-        raise DataError(path, f"duplicate time value (also on line {_line(int(pos[1]), table)})",
-                        column=table.time_col, line=_line(int(pos[0]), table),
-                        expected="one row per time value", found=str(t.iloc[pos[0]]))
+        raise DataError(
+            path,
+            f"duplicate time value (also on line {_line(int(pos[1]), table)})",
+            column=table.time_col,
+            line=_line(int(pos[0]), table),
+            expected="one row per time value",
+            found=str(t.iloc[pos[0]]),
+        )
     for _, sub in keys.groupby("g", sort=False):
         step = sub["t"].diff().dt.total_seconds()
         wrong = step > 0 if table.newest_first else step < 0
         if wrong.any():
             i = int(keys.index.get_loc(wrong[wrong].index[0]))
             order = "newest first" if table.newest_first else "oldest first"
-            raise DataError(path, "time goes the wrong way", column=table.time_col, line=_line(i, table),
-                            expected=f"rows sorted {order}", found=str(t.iloc[i]))
+            raise DataError(
+                path,
+                "time goes the wrong way",
+                column=table.time_col,
+                line=_line(i, table),
+                expected=f"rows sorted {order}",
+                found=str(t.iloc[i]),
+            )
 
 
 def load_table(table: Table) -> pd.DataFrame:
@@ -315,21 +360,34 @@ POSITIVE = (pa.Check.gt(0),)
 NON_NEGATIVE = (pa.Check.ge(0),)
 
 
-def row_error(table: Table, when: pd.Timestamp, problem: str, *, column: str, expected: str,
-              found: object) -> DataError:
+def row_error(
+    table: Table, when: pd.Timestamp, problem: str, *, column: str, expected: str, found: object
+) -> DataError:
     """An error for a check across columns, naming the row by its date."""
-    return DataError(resolve(table.relpath), f"{problem} in the row dated {when:%Y-%m-%d}", column=column,
-                     expected=expected, found=found)
+    return DataError(
+        resolve(table.relpath),
+        f"{problem} in the row dated {when:%Y-%m-%d}",
+        column=column,
+        expected=expected,
+        found=found,
+    )
 
 
-def price(raw: str, name: str, unit: str = "USD", nullable: bool = False,
-          between: tuple[float, float] | None = None) -> Col:
+def price(
+    raw: str, name: str, unit: str = "USD", nullable: bool = False, between: tuple[float, float] | None = None
+) -> Col:
     """A finite positive price (a ``level``); ``between`` bounds it by range to catch a wrong unit."""
     if between is None:
         return Col(raw, name, POSITIVE, f"a positive price in {unit}", nullable=nullable, level=True)
     lo, hi = between
-    return Col(raw, name, (pa.Check.in_range(lo, hi),), f"a price in {unit} between {lo:g} and {hi:g}",
-               nullable=nullable, level=True)
+    return Col(
+        raw,
+        name,
+        (pa.Check.in_range(lo, hi),),
+        f"a price in {unit} between {lo:g} and {hi:g}",
+        nullable=nullable,
+        level=True,
+    )
 
 
 def amount(raw: str, name: str, unit: str = "USD", nullable: bool = False) -> Col:
@@ -358,8 +416,11 @@ def nyse_sessions() -> pd.DatetimeIndex:
 
     with warnings.catch_warnings():
         # exchange_calendars 4.13 reads Series.values on tz-aware data while it builds the calendar
-        warnings.filterwarnings("ignore", message="Series.values returning an ndarray that drops timezone",
-                                category=pd.errors.Pandas4Warning)
+        warnings.filterwarnings(
+            "ignore",
+            message="Series.values returning an ndarray that drops timezone",
+            category=pd.errors.Pandas4Warning,
+        )
         cal = xcals.get_calendar("XNYS", start=CALENDAR_START, end=end)
     sessions = pd.DatetimeIndex(cal.sessions)
     sessions = sessions.tz_localize(None) if sessions.tz is not None else sessions
@@ -405,12 +466,17 @@ def fetch_time(path: Path) -> pd.Timestamp | None:
     try:
         return pd.Timestamp(json.loads(side.read_text())["fetched_utc"]).tz_convert("UTC")
     except (KeyError, ValueError, TypeError) as exc:
-        raise DataError(side, f"unreadable provenance sidecar ({exc})", column="fetched_utc",
-                        expected="a JSON object with an ISO 8601 fetched_utc") from None
+        raise DataError(
+            side,
+            f"unreadable provenance sidecar ({exc})",
+            column="fetched_utc",
+            expected="a JSON object with an ISO 8601 fetched_utc",
+        ) from None
 
 
-def check_plausible(values: pd.DataFrame, t: pd.Series, path: Path, table: Table,
-                    groups: pd.Series | None = None) -> None:
+def check_plausible(
+    values: pd.DataFrame, t: pd.Series, path: Path, table: Table, groups: pd.Series | None = None
+) -> None:
     """The rules declared on ``table`` (see :class:`Table`); ``values`` and ``t`` are in file order."""
     naive = t.dt.tz_convert(None) if t.dt.tz is not None else t
     _check_future(naive, path, table)
@@ -426,16 +492,25 @@ def check_plausible(values: pd.DataFrame, t: pd.Series, path: Path, table: Table
 def _check_future(t: pd.Series, path: Path, table: Table) -> None:
     now = pd.Timestamp.now(tz="UTC")
     fetched = fetch_time(path)
-    limit, what = (fetched, f"its fetch time {fetched:%Y-%m-%d %H:%M} UTC (provenance sidecar)") \
-        if fetched is not None and fetched < now else (now, f"now ({now:%Y-%m-%d %H:%M} UTC)")
+    limit, what = (
+        (fetched, f"its fetch time {fetched:%Y-%m-%d %H:%M} UTC (provenance sidecar)")
+        if fetched is not None and fetched < now
+        else (now, f"now ({now:%Y-%m-%d %H:%M} UTC)")
+    )
     limit = limit.tz_convert(None)
     if table.time_kind == "date":  # a calendar day D exists once D has begun
         limit = limit.normalize()
     late = (t > limit).to_numpy()
     if late.any():
         i = int(np.flatnonzero(late)[0])
-        raise DataError(path, f"{int(late.sum())} row(s) dated in the future, first", column=table.time_col,
-                        line=_line(i, table), expected=f"no time after {what}", found=_fmt(t.iloc[i]))
+        raise DataError(
+            path,
+            f"{int(late.sum())} row(s) dated in the future, first",
+            column=table.time_col,
+            line=_line(i, table),
+            expected=f"no time after {what}",
+            found=_fmt(t.iloc[i]),
+        )
 
 
 def _check_ohlc(values: pd.DataFrame, path: Path, table: Table) -> None:
@@ -444,16 +519,24 @@ def _check_ohlc(values: pd.DataFrame, path: Path, table: Table) -> None:
     o, h, lo, c = (values[n] for n in table.ohlc)
     raw = {c_.name: c_.raw for c_ in table.cols}
     tol = 1e-9 * h.abs()
-    rules = [(lo > pd.concat([o, c], axis=1).min(axis=1) + tol, table.ohlc[2], "low <= open and low <= close"),
-             (h < pd.concat([o, c], axis=1).max(axis=1) - tol, table.ohlc[1], "high >= open and high >= close"),
-             (h < lo, table.ohlc[1], "high >= low")]
+    rules = [
+        (lo > pd.concat([o, c], axis=1).min(axis=1) + tol, table.ohlc[2], "low <= open and low <= close"),
+        (h < pd.concat([o, c], axis=1).max(axis=1) - tol, table.ohlc[1], "high >= open and high >= close"),
+        (h < lo, table.ohlc[1], "high >= low"),
+    ]
     for bad, col, rule in rules:
         bad = bad.to_numpy()
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             found = {raw[n]: float(values[n].iloc[i]) for n in table.ohlc}
-            raise DataError(path, f"OHLC inconsistent ({int(bad.sum())} row(s)), first", column=raw[col],
-                            line=_line(i, table), expected=rule, found=found)
+            raise DataError(
+                path,
+                f"OHLC inconsistent ({int(bad.sum())} row(s)), first",
+                column=raw[col],
+                line=_line(i, table),
+                expected=rule,
+                found=found,
+            )
 
 
 def _check_moves(values: pd.DataFrame, t: pd.Series, path: Path, table: Table, groups: pd.Series | None) -> None:
@@ -474,10 +557,15 @@ def _check_moves(values: pd.DataFrame, t: pd.Series, path: Path, table: Table, g
         if bad.any():
             j = int(np.flatnonzero(bad)[0])
             i = int(order[j])
-            raise DataError(path, f"one-bar move of {move[j]:.3f} in log terms ({int(bad.sum())} such bar(s)), "
-                            "first", column=c.raw, line=_line(i, table),
-                            expected=f"|log change| <= {table.max_move} per bar outside the listed exceptions "
-                            f"(a spike, a wrong unit or a wrong row)", found=float(values[c.name].iloc[i]))
+            raise DataError(
+                path,
+                f"one-bar move of {move[j]:.3f} in log terms ({int(bad.sum())} such bar(s)), first",
+                column=c.raw,
+                line=_line(i, table),
+                expected=f"|log change| <= {table.max_move} per bar outside the listed exceptions "
+                f"(a spike, a wrong unit or a wrong row)",
+                found=float(values[c.name].iloc[i]),
+            )
 
 
 def _placeholder_rows(values: pd.DataFrame, table: Table) -> np.ndarray:
@@ -497,15 +585,24 @@ def _check_calendar(values: pd.DataFrame, t: pd.Series, path: Path, table: Table
     first_off = int(np.flatnonzero(off)[0]) if off.any() else len(t)
     if first_holiday < first_off:  # report whichever comes first in the file
         i = first_holiday
-        raise DataError(path, "a holiday placeholder (every fund empty) on a NYSE trading session",
-                        column=table.placeholder[0], line=_line(i, table),
-                        expected="values on every NYSE session; empty rows only on exchange holidays",
-                        found=_fmt(t.iloc[i]))
+        raise DataError(
+            path,
+            "a holiday placeholder (every fund empty) on a NYSE trading session",
+            column=table.placeholder[0],
+            line=_line(i, table),
+            expected="values on every NYSE session; empty rows only on exchange holidays",
+            found=_fmt(t.iloc[i]),
+        )
     if first_off < len(t):
         i = first_off
-        raise DataError(path, f"{int(off.sum())} row(s) not on a NYSE session, first", column=table.time_col,
-                        line=_line(i, table), expected="U.S. trading days only (XNYS calendar)",
-                        found=f"{t.iloc[i]:%Y-%m-%d (%A)}")
+        raise DataError(
+            path,
+            f"{int(off.sum())} row(s) not on a NYSE session, first",
+            column=table.time_col,
+            line=_line(i, table),
+            expected="U.S. trading days only (XNYS calendar)",
+            found=f"{t.iloc[i]:%Y-%m-%d (%A)}",
+        )
 
 
 def _check_coverage(t: pd.Series, path: Path, table: Table, groups: pd.Series | None) -> None:
@@ -513,12 +610,24 @@ def _check_coverage(t: pd.Series, path: Path, table: Table, groups: pd.Series | 
         first, last = (pd.Timestamp(x) for x in table.span)
         if t.max().floor("min") < last:
             i = int(t.to_numpy().argmax())
-            raise DataError(path, "the file ends before its declared end (truncated?)", column=table.time_col,
-                            line=_line(i, table), expected=f"rows through {_fmt(last)}", found=_fmt(t.iloc[i]))
+            raise DataError(
+                path,
+                "the file ends before its declared end (truncated?)",
+                column=table.time_col,
+                line=_line(i, table),
+                expected=f"rows through {_fmt(last)}",
+                found=_fmt(t.iloc[i]),
+            )
         if t.min().floor("min") > first:
             i = int(t.to_numpy().argmin())
-            raise DataError(path, "the file starts after its declared start (truncated?)", column=table.time_col,
-                            line=_line(i, table), expected=f"rows from {_fmt(first)}", found=_fmt(t.iloc[i]))
+            raise DataError(
+                path,
+                "the file starts after its declared start (truncated?)",
+                column=table.time_col,
+                line=_line(i, table),
+                expected=f"rows from {_fmt(first)}",
+                found=_fmt(t.iloc[i]),
+            )
     if table.max_gap is not None:
         keys = groups if groups is not None else pd.Series(0, index=t.index)
         order = np.lexsort((t.to_numpy(), keys.to_numpy()))
@@ -531,10 +640,14 @@ def _check_coverage(t: pd.Series, path: Path, table: Table, groups: pd.Series | 
         if bad.any():
             j = int(np.flatnonzero(bad)[0])
             i = int(order[j])
-            raise DataError(path, f"a gap of {pd.Timedelta(step[j])} after {_fmt(before.iloc[j])} "
-                            f"({int(bad.sum())} such gap(s)), first", column=table.time_col, line=_line(i, table),
-                            expected=f"no step longer than {table.max_gap} outside the listed known gaps",
-                            found=_fmt(tt.iloc[j]))
+            raise DataError(
+                path,
+                f"a gap of {pd.Timedelta(step[j])} after {_fmt(before.iloc[j])} ({int(bad.sum())} such gap(s)), first",
+                column=table.time_col,
+                line=_line(i, table),
+                expected=f"no step longer than {table.max_gap} outside the listed known gaps",
+                found=_fmt(tt.iloc[j]),
+            )
     if table.calendar:
         sessions = nyse_sessions()
         days = pd.DatetimeIndex(t.dt.normalize().unique())
@@ -544,7 +657,11 @@ def _check_coverage(t: pd.Series, path: Path, table: Table, groups: pd.Series | 
         if len(missing):
             after = t[t > missing[0]]
             i = int(after.index[after.to_numpy().argmin()]) if len(after) else len(t) - 1
-            raise DataError(path, f"{len(missing)} NYSE session(s) missing, first {missing[0]:%Y-%m-%d}",
-                            column=table.time_col, line=_line(i, table),
-                            expected="a row for every NYSE session between the first and last row",
-                            found=_fmt(t.iloc[i]))
+            raise DataError(
+                path,
+                f"{len(missing)} NYSE session(s) missing, first {missing[0]:%Y-%m-%d}",
+                column=table.time_col,
+                line=_line(i, table),
+                expected="a row for every NYSE session between the first and last row",
+                found=_fmt(t.iloc[i]),
+            )

@@ -29,14 +29,21 @@ def _fund(raw: str, name: str, nullable: bool = True) -> Col:
 
 # --- Binance-only liquidations -------------------------------------------------
 BINANCE_LIQ_DAILY = Table(
-    "derivatives/coinglass_binance_liq/btc_liq_binance_daily_2020-01-01_2025-11-13.csv", "date_utc", "date",
+    "derivatives/coinglass_binance_liq/btc_liq_binance_daily_2020-01-01_2025-11-13.csv",
+    "date_utc",
+    "date",
     (amount("long_usd", "liq_long_usd"), amount("short_usd", "liq_short_usd")),
-    span=("2020-01-01", "2025-11-13"), max_gap="1D",
+    span=("2020-01-01", "2025-11-13"),
+    max_gap="1D",
 )
 BINANCE_LIQ_4H = Table(
-    "derivatives/coinglass_binance_liq/liq_binance_4h_BTC_ETH_SOL_XRP.csv", "time_utc", "timestamp",
+    "derivatives/coinglass_binance_liq/liq_binance_4h_BTC_ETH_SOL_XRP.csv",
+    "time_utc",
+    "timestamp",
     tuple(amount(f"{c}_{side}_usd", f"{c.lower()}_liq_{side}_usd") for c in COINS4 for side in ("long", "short")),
-    index_name="time_utc", span=("2024-11-13 20:00", "2025-11-14 16:00"), max_gap="4h",
+    index_name="time_utc",
+    span=("2024-11-13 20:00", "2025-11-14 16:00"),
+    max_gap="4h",
 )
 
 
@@ -47,7 +54,7 @@ def binance_liquidations_btc_daily() -> pd.DataFrame:
     days are returned as missing.
     """
     df = load_table(BINANCE_LIQ_DAILY)
-    df.loc[: "2020-12-22"] = float("nan")
+    df.loc[:"2020-12-22"] = float("nan")
     return df
 
 
@@ -58,24 +65,52 @@ def binance_liquidations_4h() -> pd.DataFrame:
 
 # --- Binance + OKX + Bybit daily, 7 coins (ends 2025-09-08) ----------------------
 AGG3_BTC = Table(
-    "derivatives/coinglass_agg3/btc_daily_2020-01-01_2025-09-08.csv", "date_utc", "date",
-    (amount("liq_long_usd", "liq_long_usd"), amount("liq_short_usd", "liq_short_usd"),
-     amount("oi_total_close", "oi_all_venues_usd", nullable=True),
-     _fund("funding_oiw_close_pct", "funding_oiw_pct"), _fund("funding_volw_close_pct", "funding_volw_pct"),
-     Col("lsr_global", "long_short_ratio_accounts", NON_NEGATIVE, "a long/short ratio >= 0", nullable=True)),
-    span=("2020-01-01", "2025-09-08"), max_gap="1D",
+    "derivatives/coinglass_agg3/btc_daily_2020-01-01_2025-09-08.csv",
+    "date_utc",
+    "date",
+    (
+        amount("liq_long_usd", "liq_long_usd"),
+        amount("liq_short_usd", "liq_short_usd"),
+        amount("oi_total_close", "oi_all_venues_usd", nullable=True),
+        _fund("funding_oiw_close_pct", "funding_oiw_pct"),
+        _fund("funding_volw_close_pct", "funding_volw_pct"),
+        Col("lsr_global", "long_short_ratio_accounts", NON_NEGATIVE, "a long/short ratio >= 0", nullable=True),
+    ),
+    span=("2020-01-01", "2025-09-08"),
+    max_gap="1D",
 )
-AGG3_SPAN = {"liq": ("2015-01-01", "2025-09-08"), "oi": ("2015-01-01", "2025-09-08"),
-             "taker": ("2015-01-01", "2025-09-08")}
-AGG3_LIQ = Table("derivatives/coinglass_agg3/raw_liquidation_agg_1d.csv", "ts_utc", "timestamp",
-                 (amount("liq_long_usd", "liq_long_usd"), amount("liq_short_usd", "liq_short_usd")),
-                 group_col="symbol", span=AGG3_SPAN["liq"], max_gap="1D")
-AGG3_OI = Table("derivatives/coinglass_agg3/raw_futures_oi_agg_1d.csv", "ts_utc", "timestamp",
-                (amount("oi_total_close", "oi_all_venues_usd", nullable=True),), group_col="symbol",
-                span=AGG3_SPAN["oi"], max_gap="1D")
-AGG3_TAKER = Table("derivatives/coinglass_agg3/raw_taker_vol_agg_futures_1d.csv", "ts_utc", "timestamp",
-                   (amount("taker_buy_usd", "taker_buy_usd"), amount("taker_sell_usd", "taker_sell_usd")),
-                   group_col="symbol", span=AGG3_SPAN["taker"], max_gap="1D")
+AGG3_SPAN = {
+    "liq": ("2015-01-01", "2025-09-08"),
+    "oi": ("2015-01-01", "2025-09-08"),
+    "taker": ("2015-01-01", "2025-09-08"),
+}
+AGG3_LIQ = Table(
+    "derivatives/coinglass_agg3/raw_liquidation_agg_1d.csv",
+    "ts_utc",
+    "timestamp",
+    (amount("liq_long_usd", "liq_long_usd"), amount("liq_short_usd", "liq_short_usd")),
+    group_col="symbol",
+    span=AGG3_SPAN["liq"],
+    max_gap="1D",
+)
+AGG3_OI = Table(
+    "derivatives/coinglass_agg3/raw_futures_oi_agg_1d.csv",
+    "ts_utc",
+    "timestamp",
+    (amount("oi_total_close", "oi_all_venues_usd", nullable=True),),
+    group_col="symbol",
+    span=AGG3_SPAN["oi"],
+    max_gap="1D",
+)
+AGG3_TAKER = Table(
+    "derivatives/coinglass_agg3/raw_taker_vol_agg_futures_1d.csv",
+    "ts_utc",
+    "timestamp",
+    (amount("taker_buy_usd", "taker_buy_usd"), amount("taker_sell_usd", "taker_sell_usd")),
+    group_col="symbol",
+    span=AGG3_SPAN["taker"],
+    max_gap="1D",
+)
 
 
 def bob_btc_daily() -> pd.DataFrame:
@@ -85,7 +120,7 @@ def bob_btc_daily() -> pd.DataFrame:
     come back as missing.
     """
     df = load_table(AGG3_BTC)
-    df.loc[: "2020-12-22", ["liq_long_usd", "liq_short_usd"]] = float("nan")
+    df.loc[:"2020-12-22", ["liq_long_usd", "liq_short_usd"]] = float("nan")
     return df
 
 
@@ -103,9 +138,14 @@ def bob_coins_daily() -> pd.DataFrame:
     Columns ``{coin}_liq_long_usd`` etc.  Zeros before a coin's coverage
     starts are returned as missing.
     """
-    wide = pd.concat([_long_to_wide(AGG3_LIQ, ["liq_long_usd", "liq_short_usd"]),
-                      _long_to_wide(AGG3_OI, ["oi_all_venues_usd"]),
-                      _long_to_wide(AGG3_TAKER, ["taker_buy_usd", "taker_sell_usd"])], axis=1)
+    wide = pd.concat(
+        [
+            _long_to_wide(AGG3_LIQ, ["liq_long_usd", "liq_short_usd"]),
+            _long_to_wide(AGG3_OI, ["oi_all_venues_usd"]),
+            _long_to_wide(AGG3_TAKER, ["taker_buy_usd", "taker_sell_usd"]),
+        ],
+        axis=1,
+    )
     for coin in COINS7:
         liq = [f"{coin.lower()}_liq_long_usd", f"{coin.lower()}_liq_short_usd"]
         total = wide[liq].sum(axis=1)
@@ -115,31 +155,93 @@ def bob_coins_daily() -> pd.DataFrame:
 
 
 # --- aggregated OI, funding, ratios (2024-11 -> 2025-11-14) ---------------------
-OI_4H = Table("derivatives/coinglass_oi_funding/btc_oi_aggregated_all_exchanges_4h.csv", "time_utc", "timestamp",
-              tuple(Col(f"oi_usd_{k}", f"oi_all_venues_{k}_usd", (pa.Check.in_range(1e9, 1e12),),
-                        "BTC open interest in USD, between $1bn and $1tn") for k in ("open", "high", "low", "close")),
-              index_name="time_utc", span=("2024-11-21 20:00", "2025-11-14 16:00"), max_gap="4h")
-VENUES = ("BINANCE", "BITMEX", "BYBIT", "CME", "OKX", "DERIBIT", "KRAKEN", "BITFINEX", "HTX", "BITGET", "DYDX",
-          "BINGX", "COINEX", "COINBASE", "CRYPTO.COM", "GATE", "HYPERLIQUID", "BITUNIX", "MEXC", "WHITEBIT",
-          "KUCOIN")
-OI_VENUE_4H = Table("derivatives/coinglass_oi_funding/btc_oi_by_exchange_4h_incl_CME.csv", "time_utc", "timestamp",
-                    (Col("price", "btc_price_usd", (pa.Check.gt(0),), "a positive BTC price in USD", level=True),
-                     *(amount(v, v.lower().replace(".", "_") + "_oi_usd", nullable=True) for v in VENUES)),
-                    index_name="time_utc", max_move=0.15, span=("2025-05-15 20:00", "2025-11-14 12:00"),
-                    max_gap="4h", gaps_ok=(Known("2025-09-11 16:00", "41 missing 4h points to 2025-09-18 12:00 "
-                                                 "in Coinglass's per-exchange chart (SOURCE.md)"),))
-FUNDING_4H = Table("derivatives/coinglass_oi_funding/btc_funding_oi_and_vol_weighted_4h_pct.csv", "time_utc",
-                   "timestamp", (_fund("oiw_close", "funding_oiw_pct", False), _fund("volw_close", "funding_volw_pct")),
-                   index_name="time_utc", span=("2024-11-13 20:00", "2025-11-14 16:00"), max_gap="4h")
-FUNDING_DAILY_OLD = Table(
-    "derivatives/coinglass_oi_funding/btc_funding_daily_coinglass_2020-01-01_2024-11-13.csv", "date_utc", "date",
-    (_fund("binance_funding_close_pct", "funding_binance_pct"), _fund("oiw_funding_close_pct", "funding_oiw_pct")),
-    span=("2020-01-01", "2024-11-13"), max_gap="1D",
+OI_4H = Table(
+    "derivatives/coinglass_oi_funding/btc_oi_aggregated_all_exchanges_4h.csv",
+    "time_utc",
+    "timestamp",
+    tuple(
+        Col(
+            f"oi_usd_{k}",
+            f"oi_all_venues_{k}_usd",
+            (pa.Check.in_range(1e9, 1e12),),
+            "BTC open interest in USD, between $1bn and $1tn",
+        )
+        for k in ("open", "high", "low", "close")
+    ),
+    index_name="time_utc",
+    span=("2024-11-21 20:00", "2025-11-14 16:00"),
+    max_gap="4h",
 )
-LS_4H = Table("derivatives/coinglass_oi_funding/btc_binance_ls_ratios_and_basis_4h.csv", "time_utc", "timestamp",
-              (Col("global_account_long_short_ratio", "long_short_ratio_accounts", NON_NEGATIVE, "a ratio >= 0"),
-               Col("close_basis", "basis_pct", (pa.Check.in_range(-50, 50),), "a futures basis in percent")),
-              index_name="time_utc", span=("2024-11-13 20:00", "2025-11-14 16:00"), max_gap="4h")
+VENUES = (
+    "BINANCE",
+    "BITMEX",
+    "BYBIT",
+    "CME",
+    "OKX",
+    "DERIBIT",
+    "KRAKEN",
+    "BITFINEX",
+    "HTX",
+    "BITGET",
+    "DYDX",
+    "BINGX",
+    "COINEX",
+    "COINBASE",
+    "CRYPTO.COM",
+    "GATE",
+    "HYPERLIQUID",
+    "BITUNIX",
+    "MEXC",
+    "WHITEBIT",
+    "KUCOIN",
+)
+OI_VENUE_4H = Table(
+    "derivatives/coinglass_oi_funding/btc_oi_by_exchange_4h_incl_CME.csv",
+    "time_utc",
+    "timestamp",
+    (
+        Col("price", "btc_price_usd", (pa.Check.gt(0),), "a positive BTC price in USD", level=True),
+        *(amount(v, v.lower().replace(".", "_") + "_oi_usd", nullable=True) for v in VENUES),
+    ),
+    index_name="time_utc",
+    max_move=0.15,
+    span=("2025-05-15 20:00", "2025-11-14 12:00"),
+    max_gap="4h",
+    gaps_ok=(
+        Known(
+            "2025-09-11 16:00", "41 missing 4h points to 2025-09-18 12:00 in Coinglass's per-exchange chart (SOURCE.md)"
+        ),
+    ),
+)
+FUNDING_4H = Table(
+    "derivatives/coinglass_oi_funding/btc_funding_oi_and_vol_weighted_4h_pct.csv",
+    "time_utc",
+    "timestamp",
+    (_fund("oiw_close", "funding_oiw_pct", False), _fund("volw_close", "funding_volw_pct")),
+    index_name="time_utc",
+    span=("2024-11-13 20:00", "2025-11-14 16:00"),
+    max_gap="4h",
+)
+FUNDING_DAILY_OLD = Table(
+    "derivatives/coinglass_oi_funding/btc_funding_daily_coinglass_2020-01-01_2024-11-13.csv",
+    "date_utc",
+    "date",
+    (_fund("binance_funding_close_pct", "funding_binance_pct"), _fund("oiw_funding_close_pct", "funding_oiw_pct")),
+    span=("2020-01-01", "2024-11-13"),
+    max_gap="1D",
+)
+LS_4H = Table(
+    "derivatives/coinglass_oi_funding/btc_binance_ls_ratios_and_basis_4h.csv",
+    "time_utc",
+    "timestamp",
+    (
+        Col("global_account_long_short_ratio", "long_short_ratio_accounts", NON_NEGATIVE, "a ratio >= 0"),
+        Col("close_basis", "basis_pct", (pa.Check.in_range(-50, 50),), "a futures basis in percent"),
+    ),
+    index_name="time_utc",
+    span=("2024-11-13 20:00", "2025-11-14 16:00"),
+    max_gap="4h",
+)
 
 
 def oi_all_venues_4h() -> pd.DataFrame:
@@ -168,20 +270,43 @@ def long_short_basis_4h() -> pd.DataFrame:
 
 
 # --- 2026 hourly (Binance + Bybit + OKX) and Binance OI/funding ------------------
-LIQ_1H_2026 = Table("derivatives/coinglass_1h_2026/raw_liq_1h_b_2025-11-23_2026-05-22.csv", "timestamp", "epoch_ms",
-                    (amount("longUsd", "liq_long_usd"), amount("shortUsd", "liq_short_usd")), index_name="time_utc",
-                    span=("2025-11-23 06:00", "2026-05-22 05:00"), max_gap="1h")
-LIQ_DAILY_2026 = Table("derivatives/coinglass_1h_2026/btc_liq_agg_binance_bybit_okx_daily.csv", "date_utc", "date",
-                       (amount("long_usd", "liq_long_usd"), amount("short_usd", "liq_short_usd"),
-                        Col("hours_covered", "hours_covered", (pa.Check.in_range(0, 24),), "hours 0-24")),
-                       span=("2025-11-24", "2026-06-07"), max_gap="1D")
+LIQ_1H_2026 = Table(
+    "derivatives/coinglass_1h_2026/raw_liq_1h_b_2025-11-23_2026-05-22.csv",
+    "timestamp",
+    "epoch_ms",
+    (amount("longUsd", "liq_long_usd"), amount("shortUsd", "liq_short_usd")),
+    index_name="time_utc",
+    span=("2025-11-23 06:00", "2026-05-22 05:00"),
+    max_gap="1h",
+)
+LIQ_DAILY_2026 = Table(
+    "derivatives/coinglass_1h_2026/btc_liq_agg_binance_bybit_okx_daily.csv",
+    "date_utc",
+    "date",
+    (
+        amount("long_usd", "liq_long_usd"),
+        amount("short_usd", "liq_short_usd"),
+        Col("hours_covered", "hours_covered", (pa.Check.in_range(0, 24),), "hours 0-24"),
+    ),
+    span=("2025-11-24", "2026-06-07"),
+    max_gap="1D",
+)
 OI_FUNDING_2026 = Table(
-    "derivatives/coinglass_1h_2026/btc_binance_oi_funding_daily_2025-12-04_2026-06-02.csv", "date_utc", "date",
-    (Col("oi_binance_btcusdt_usd_close", "oi_binance_btcusdt_usd", (pa.Check.in_range(1e8, 1e12),),
-         "Binance BTCUSDT open interest in USD"),
-     _fund("funding_binance_btcusdt_close_pct", "funding_binance_pct", False),
-     _fund("funding_oiw_close_pct", "funding_oiw_pct", False)),
-    span=("2025-12-04", "2026-06-02"), max_gap="1D",
+    "derivatives/coinglass_1h_2026/btc_binance_oi_funding_daily_2025-12-04_2026-06-02.csv",
+    "date_utc",
+    "date",
+    (
+        Col(
+            "oi_binance_btcusdt_usd_close",
+            "oi_binance_btcusdt_usd",
+            (pa.Check.in_range(1e8, 1e12),),
+            "Binance BTCUSDT open interest in USD",
+        ),
+        _fund("funding_binance_btcusdt_close_pct", "funding_binance_pct", False),
+        _fund("funding_oiw_close_pct", "funding_oiw_pct", False),
+    ),
+    span=("2025-12-04", "2026-06-02"),
+    max_gap="1D",
 )
 
 

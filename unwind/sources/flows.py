@@ -14,8 +14,10 @@ _FLOW_EXPECT = "a net flow in US$ millions, between -10,000 and 10,000"
 
 BTC_FUNDS = ("IBIT", "FBTC", "BITB", "ARKB", "BTCO", "EZBC", "BRRR", "HODL", "BTCW", "MSBT", "GBTC", "BTC")
 ETH_FUNDS = ("ETHA", "ETHB", "FETH", "ETHW", "TETH", "ETHV", "QETH", "EZET", "ETHE", "ETH")
-FARSIDE = {"BTC": ("flows/farside/farside_btc_etf_flows__daily.csv", BTC_FUNDS),
-           "ETH": ("flows/farside/farside_eth_etf_flows__daily.csv", ETH_FUNDS)}
+FARSIDE = {
+    "BTC": ("flows/farside/farside_btc_etf_flows__daily.csv", BTC_FUNDS),
+    "ETH": ("flows/farside/farside_eth_etf_flows__daily.csv", ETH_FUNDS),
+}
 CRYPTOETF = "flows/cryptoetf_today/btc_etf_flows_cryptoetf_today_2025-09-30_2026-10-02.csv"
 ARTEMIS_BTC_AUM = "flows/artemis/bitcoin_etfs_aum.csv"
 ARTEMIS_AUM_FUNDS = ("ARKB", "BITB", "BRRR", "Bitcoin", "BTCO", "BTCW", "EZBC", "FBTC", "GBTC", "HODL", "IBIT")
@@ -23,8 +25,10 @@ ARTEMIS_WEEKLY = "flows/artemis/crypto_etf_flows_weekly.csv"
 
 
 def _flow_cols(funds: tuple[str, ...], decimals: int | None = None) -> tuple[Col, ...]:
-    return (*(Col(f, f, _FLOW, _FLOW_EXPECT, nullable=True, decimals=decimals) for f in funds),
-            Col("Total", "total_usd_m", _FLOW, _FLOW_EXPECT, decimals=decimals))
+    return (
+        *(Col(f, f, _FLOW, _FLOW_EXPECT, nullable=True, decimals=decimals) for f in funds),
+        Col("Total", "total_usd_m", _FLOW, _FLOW_EXPECT, decimals=decimals),
+    )
 
 
 FARSIDE_SPAN = {"BTC": ("2024-01-11", "2026-04-10"), "ETH": ("2024-07-23", "2026-04-10")}
@@ -33,8 +37,15 @@ FARSIDE_SPAN = {"BTC": ("2024-01-11", "2026-04-10"), "ETH": ("2024-07-23", "2026
 def farside_table(asset: str) -> Table:
     """Farside writes US$ m to one decimal: a cell with more decimals is in another unit (e.g. US$ bn)."""
     path, funds = FARSIDE[asset]
-    return Table(path, "date", "date", _flow_cols(funds, decimals=1), span=FARSIDE_SPAN[asset], calendar="XNYS",
-                 placeholder=funds)
+    return Table(
+        path,
+        "date",
+        "date",
+        _flow_cols(funds, decimals=1),
+        span=FARSIDE_SPAN[asset],
+        calendar="XNYS",
+        placeholder=funds,
+    )
 
 
 def _check_total(df: pd.DataFrame, funds: tuple[str, ...], table: Table) -> pd.DataFrame:
@@ -45,9 +56,14 @@ def _check_total(df: pd.DataFrame, funds: tuple[str, ...], table: Table) -> pd.D
     bad = (gap > 0.15) & ~placeholder
     if bad.any():
         d = bad[bad].index[0]
-        raise row_error(table, d, "fund columns do not add up to Total", column="Total",
-                        expected=f"Total = sum of funds ({per_fund.loc[d].sum():.1f})",
-                        found=float(df.loc[d, "total_usd_m"]))
+        raise row_error(
+            table,
+            d,
+            "fund columns do not add up to Total",
+            column="Total",
+            expected=f"Total = sum of funds ({per_fund.loc[d].sum():.1f})",
+            found=float(df.loc[d, "total_usd_m"]),
+        )
     out = df.loc[~placeholder].copy()
     out.attrs["holiday_placeholders_removed"] = [f"{d:%Y-%m-%d}" for d in df.index[placeholder]]
     return out
@@ -60,8 +76,15 @@ def farside_flows(asset: str = "BTC") -> pd.DataFrame:
 
 
 def cryptoetf_table() -> Table:
-    return Table(CRYPTOETF, "date", "date", _flow_cols(BTC_FUNDS), span=("2025-09-30", "2026-10-02"),
-                 calendar="XNYS", placeholder=BTC_FUNDS)
+    return Table(
+        CRYPTOETF,
+        "date",
+        "date",
+        _flow_cols(BTC_FUNDS),
+        span=("2025-09-30", "2026-10-02"),
+        calendar="XNYS",
+        placeholder=BTC_FUNDS,
+    )
 
 
 def cryptoetf_flows() -> pd.DataFrame:
@@ -74,8 +97,10 @@ def artemis_aum_table() -> Table:
     # a fund's AUM is 0 before it lists and at least $100k after (the smallest real value is $0.9m on BTCW's
     # first day); the largest fund in US$ m would read below 100,000
     aum = (pa.Check(lambda v: (v == 0) | (v >= 1e5), element_wise=False, name="zero_or_at_least_100k"),)
-    cols = tuple(Col(f, f, aum, "AUM per fund in USD (not millions): 0 before listing, else >= 100,000")
-                 for f in ARTEMIS_AUM_FUNDS)
+    cols = tuple(
+        Col(f, f, aum, "AUM per fund in USD (not millions): 0 before listing, else >= 100,000")
+        for f in ARTEMIS_AUM_FUNDS
+    )
     return Table(ARTEMIS_BTC_AUM, "date", "date", cols, span=("2024-01-11", "2026-04-14"), max_gap="1D")
 
 
@@ -87,18 +112,30 @@ def artemis_btc_aum() -> pd.DataFrame:
     small = df["total_aum_usd"].loc["2024-06-01":] < 1e9
     if small.any():
         d = small[small].index[0]
-        raise row_error(table, d, "total AUM under $1bn: wrong unit scale?", column="(all funds)",
-                        expected="AUM in USD (tens of billions since mid-2024)",
-                        found=float(df.loc[d, "total_aum_usd"]))
+        raise row_error(
+            table,
+            d,
+            "total AUM under $1bn: wrong unit scale?",
+            column="(all funds)",
+            expected="AUM in USD (tens of billions since mid-2024)",
+            found=float(df.loc[d, "total_aum_usd"]),
+        )
     return df
 
 
 def artemis_weekly_table() -> Table:
-    cols = tuple(Col(f"{a} - ETF Flows", f"{a.lower()}_usd", (pa.Check.in_range(-5e10, 5e10),),
-                     "a weekly net flow in USD (not millions)")
-                 for a in ("Bitcoin", "Ethereum", "Ripple", "Solana"))
-    return Table(ARTEMIS_WEEKLY, "date", "date", cols, index_name="week_ending", span=("2024-01-14", "2026-04-12"),
-                 max_gap="7D")
+    cols = tuple(
+        Col(
+            f"{a} - ETF Flows",
+            f"{a.lower()}_usd",
+            (pa.Check.in_range(-5e10, 5e10),),
+            "a weekly net flow in USD (not millions)",
+        )
+        for a in ("Bitcoin", "Ethereum", "Ripple", "Solana")
+    )
+    return Table(
+        ARTEMIS_WEEKLY, "date", "date", cols, index_name="week_ending", span=("2024-01-14", "2026-04-12"), max_gap="7D"
+    )
 
 
 def artemis_weekly_flows() -> pd.DataFrame:

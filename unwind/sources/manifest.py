@@ -42,8 +42,9 @@ def _read(path: Path, mtime_ns: int) -> dict[str, str]:
             continue
         digest, _, rel = line.partition("  ")
         if len(digest) != 64 or not rel:
-            raise DataError(path, "unreadable manifest line", line=n, expected="'<sha256>  <relative path>'",
-                            found=line)
+            raise DataError(
+                path, "unreadable manifest line", line=n, expected="'<sha256>  <relative path>'", found=line
+            )
         out[rel] = digest
     return out
 
@@ -51,8 +52,11 @@ def _read(path: Path, mtime_ns: int) -> dict[str, str]:
 def expected() -> dict[str, str]:
     """relative path -> sha256, from the committed manifest."""
     if not MANIFEST.is_file():
-        raise DataError(MANIFEST, "snapshot manifest not found",
-                        expected="the committed data/snapshot.sha256 (python -m unwind.sources.manifest writes it)")
+        raise DataError(
+            MANIFEST,
+            "snapshot manifest not found",
+            expected="the committed data/snapshot.sha256 (python -m unwind.sources.manifest writes it)",
+        )
     return _read(MANIFEST, MANIFEST.stat().st_mtime_ns)
 
 
@@ -77,12 +81,19 @@ def verify_file(path: Path, relpath: str, *, force: bool = False) -> None:
         return
     want = expected().get(relpath)
     if want is None:
-        raise DataError(path, "file not listed in the snapshot manifest", expected=f"a line for {relpath} in "
-                        f"{MANIFEST} (regenerate with python -m unwind.sources.manifest)")
+        raise DataError(
+            path,
+            "file not listed in the snapshot manifest",
+            expected=f"a line for {relpath} in {MANIFEST} (regenerate with python -m unwind.sources.manifest)",
+        )
     got = file_sha256(path)
     if got != want:
-        raise DataError(path, f"content differs from the snapshot manifest {MANIFEST.name}",
-                        expected=f"sha256 {want}", found=f"sha256 {got}")
+        raise DataError(
+            path,
+            f"content differs from the snapshot manifest {MANIFEST.name}",
+            expected=f"sha256 {want}",
+            found=f"sha256 {got}",
+        )
 
 
 def verify(root: Path | None = None) -> int:
@@ -97,8 +108,10 @@ def verify(root: Path | None = None) -> int:
 
 
 def render(root: Path) -> str:
-    lines = ["# sha256 of every snapshot file the report reads (paths relative to the data root).",
-             "# Regenerate: python -m unwind.sources.manifest"]
+    lines = [
+        "# sha256 of every snapshot file the report reads (paths relative to the data root).",
+        "# Regenerate: python -m unwind.sources.manifest",
+    ]
     lines += [f"{file_sha256(root / rel)}  {rel}" for rel in files()]
     return "\n".join(lines) + "\n"
 

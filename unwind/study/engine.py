@@ -17,8 +17,28 @@ from .estimate import Estimate
 from .registry import Book, Hypothesis
 from .rules import PARTLY, RULES, Context, Decision
 
-COLUMNS = ["id", "chapter", "statement", "rule", "family", "written", "estimate", "low", "high", "interval",
-           "unit", "p", "p_bh", "n", "sample", "method", "verdict", "date_sensitive", "label", "reason"]
+COLUMNS = [
+    "id",
+    "chapter",
+    "statement",
+    "rule",
+    "family",
+    "written",
+    "estimate",
+    "low",
+    "high",
+    "interval",
+    "unit",
+    "p",
+    "p_bh",
+    "n",
+    "sample",
+    "method",
+    "verdict",
+    "date_sensitive",
+    "label",
+    "reason",
+]
 
 
 def label(word: str, date_sensitive: bool) -> str:
@@ -67,18 +87,41 @@ def decide(hyps: dict[str, Hypothesis], ests: dict[str, Estimate], book: Book) -
     decided: dict[str, Decision] = {}
     for k in _order(hyps):
         h, e = hyps[k], ests[k]
-        ctx = Context(alpha=book.alpha, p_adjusted=float(p_bh[k]), primary_date=book.primary_date,
-                      as_of_window=book.as_of_window, contradiction_factor=book.contradiction_factor,
-                      components=tuple(decided[c] for c in h.components))
+        ctx = Context(
+            alpha=book.alpha,
+            p_adjusted=float(p_bh[k]),
+            primary_date=book.primary_date,
+            as_of_window=book.as_of_window,
+            contradiction_factor=book.contradiction_factor,
+            components=tuple(decided[c] for c in h.components),
+        )
         d = RULES[h.rule](h, e, ctx)
         decided[k] = Decision(d.word, d.reason, d.date_sensitive, id=k)
     rows = []
     for k, h in hyps.items():
         e, d = ests[k], decided[k]
-        rows.append({"id": k, "chapter": h.chapter, "statement": h.statement, "rule": h.rule, "family": h.family,
-                     "written": h.written, "estimate": e.value, "low": e.low, "high": e.high,
-                     "interval": e.interval, "unit": e.unit, "p": e.p, "p_bh": float(p_bh[k]), "n": e.n,
-                     "sample": e.sample or h.sample, "method": e.method, "verdict": d.word,
-                     "date_sensitive": d.date_sensitive, "label": label(d.word, d.date_sensitive),
-                     "reason": d.reason})
+        rows.append(
+            {
+                "id": k,
+                "chapter": h.chapter,
+                "statement": h.statement,
+                "rule": h.rule,
+                "family": h.family,
+                "written": h.written,
+                "estimate": e.value,
+                "low": e.low,
+                "high": e.high,
+                "interval": e.interval,
+                "unit": e.unit,
+                "p": e.p,
+                "p_bh": float(p_bh[k]),
+                "n": e.n,
+                "sample": e.sample or h.sample,
+                "method": e.method,
+                "verdict": d.word,
+                "date_sensitive": d.date_sensitive,
+                "label": label(d.word, d.date_sensitive),
+                "reason": d.reason,
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS).set_index("id", drop=False)

@@ -97,8 +97,9 @@ def _readings(d: dict, source: str) -> dict[str, Reading]:
             raise _err(source, hid, f"reading {name!r}: a {kind} tolerance needs a target and a value")
         if kind in ("at_least", "at_most", "below", "above") and tol.get("value") is None:
             raise _err(source, hid, f"reading {name!r}: tolerance {kind} needs a value")
-        out[str(name)] = Reading(target=r.get("target"), kind=kind, value=tol.get("value"),
-                                 text=str(tol.get("text", "")))
+        out[str(name)] = Reading(
+            target=r.get("target"), kind=kind, value=tol.get("value"), text=str(tol.get("text", ""))
+        )
     return out
 
 
@@ -125,12 +126,25 @@ def parse_entry(d: dict, source: str) -> Hypothesis:
     if d["rule"] in ("signed_test", "signed_var") and d.get("sign") is None:
         raise _err(source, hid, f"rule {d['rule']!r} needs the expected sign")
     return Hypothesis(
-        id=hid, chapter=str(d["chapter"]), statement=str(d["statement"]).strip(), estimand=str(d["estimand"]).strip(),
-        data=str(d["data"]).strip(), sample=str(d["sample"]).strip(), rule=d["rule"], family=d["family"],
-        written=d["written"], quote=str(d.get("quote", "")).strip(), sign=d.get("sign"), readings=readings,
-        requires=tuple(d.get("requires", ())), components=tuple(d.get("components", ())),
-        threshold=d.get("threshold"), contradicted_if_false=bool(d.get("contradicted_if_false", False)),
-        note=str(d.get("note", "")).strip(), raw=d, source=source,
+        id=hid,
+        chapter=str(d["chapter"]),
+        statement=str(d["statement"]).strip(),
+        estimand=str(d["estimand"]).strip(),
+        data=str(d["data"]).strip(),
+        sample=str(d["sample"]).strip(),
+        rule=d["rule"],
+        family=d["family"],
+        written=d["written"],
+        quote=str(d.get("quote", "")).strip(),
+        sign=d.get("sign"),
+        readings=readings,
+        requires=tuple(d.get("requires", ())),
+        components=tuple(d.get("components", ())),
+        threshold=d.get("threshold"),
+        contradicted_if_false=bool(d.get("contradicted_if_false", False)),
+        note=str(d.get("note", "")).strip(),
+        raw=d,
+        source=source,
     )
 
 
@@ -147,10 +161,14 @@ def book(root: Path = config.STUDY_DIR) -> Book:
     window = pd.date_range(start, end, freq="D", name="as_of")
     if primary not in window:
         raise RegistryError(f"{path}: primary_date {primary:%Y-%m-%d} is outside the as-of window")
-    return Book(alpha=float(d["alpha"]), primary_date=primary, as_of_window=window,
-                contradiction_factor=float(d["contradiction_factor"]),
-                dates={k: pd.Timestamp(v) for k, v in d["dates"].items()},
-                windows={k: (pd.Timestamp(v[0]), pd.Timestamp(v[1])) for k, v in d["windows"].items()})
+    return Book(
+        alpha=float(d["alpha"]),
+        primary_date=primary,
+        as_of_window=window,
+        contradiction_factor=float(d["contradiction_factor"]),
+        dates={k: pd.Timestamp(v) for k, v in d["dates"].items()},
+        windows={k: (pd.Timestamp(v[0]), pd.Timestamp(v[1])) for k, v in d["windows"].items()},
+    )
 
 
 @functools.cache

@@ -20,7 +20,12 @@ from .estimate import Estimate
 from .registry import Hypothesis, Reading
 
 SUPPORTED, PARTLY, NOT, CONTRA, CANNOT = (
-    "supported", "partly supported", "not supported", "contradicted", "cannot be checked with this data")
+    "supported",
+    "partly supported",
+    "not supported",
+    "contradicted",
+    "cannot be checked with this data",
+)
 WORDS = (SUPPORTED, PARTLY, NOT, CONTRA, CANNOT)
 
 
@@ -29,7 +34,7 @@ class Context:
     """What a rule may read besides the hypothesis and its estimate."""
 
     alpha: float = 0.05
-    p_adjusted: float = math.nan          # the BH-adjusted p (substantive family), else NaN
+    p_adjusted: float = math.nan  # the BH-adjusted p (substantive family), else NaN
     primary_date: pd.Timestamp | None = None
     as_of_window: pd.DatetimeIndex | None = None
     contradiction_factor: float = 3.0
@@ -109,12 +114,15 @@ def signed_var(h: Hypothesis, e: Estimate, ctx: Context) -> Decision:
         if failed:
             return Decision(NOT, f"Wald rejects with {side}, but fails: {', '.join(failed)}")
         if wrong:
-            return Decision(CONTRA, f"Wald {p_name} {p:.3g}; summed lags on the opposite side "
-                            f"({e.low:.3g} … {e.high:.3g})")
+            return Decision(
+                CONTRA, f"Wald {p_name} {p:.3g}; summed lags on the opposite side ({e.low:.3g} … {e.high:.3g})"
+            )
         return Decision(SUPPORTED, f"Wald {p_name} {p:.3g}; summed lags {e.low:.3g} … {e.high:.3g}")
     if p < ctx.alpha:
-        return Decision(NOT, f"Wald {p_name} {p:.3g} rejects, but the summed lags ({e.low:.3g} … {e.high:.3g}) "
-                        "do not establish a sign")
+        return Decision(
+            NOT,
+            f"Wald {p_name} {p:.3g} rejects, but the summed lags ({e.low:.3g} … {e.high:.3g}) do not establish a sign",
+        )
     return Decision(NOT, f"Wald {p_name} {p:.3g} ≥ {ctx.alpha}")
 
 
@@ -180,9 +188,12 @@ def _word_on(values: dict[str, float], h: Hypothesis, ctx: Context) -> tuple[str
         return SUPPORTED, held
     if held:
         return PARTLY, held
-    wide = [name for name, x in values.items()
-            if _wide_miss(x, h.readings[name], ctx.contradiction_factor)
-            or (h.contradicted_if_false and h.readings[name].kind == "true" and not math.isnan(x))]
+    wide = [
+        name
+        for name, x in values.items()
+        if _wide_miss(x, h.readings[name], ctx.contradiction_factor)
+        or (h.contradicted_if_false and h.readings[name].kind == "true" and not math.isnan(x))
+    ]
     if wide and len(wide) == len(values):
         return CONTRA, held
     return NOT, held
@@ -208,9 +219,12 @@ def tolerance(h: Hypothesis, e: Estimate, ctx: Context) -> Decision:
     word, held = words[primary]
     others = sorted({w for d, (w, _) in words.items() if w != word})
     differ = [d[5:] for d, (w, _) in words.items() if w != word]
-    reason = {SUPPORTED: "holds on the primary date", NOT: "misses its tolerance on the primary date",
-              CONTRA: "misses by more than the contradiction margin on the primary date",
-              PARTLY: f"holds under {', '.join(held)} only"}[word]
+    reason = {
+        SUPPORTED: "holds on the primary date",
+        NOT: "misses its tolerance on the primary date",
+        CONTRA: "misses by more than the contradiction margin on the primary date",
+        PARTLY: f"holds under {', '.join(held)} only",
+    }[word]
     if len(h.readings) > 1 and word != PARTLY:
         reason += " under every reading"
     if differ:
