@@ -120,6 +120,72 @@ def test_granger_table_shows_the_sign_of_every_link():
     assert not lq.var_confirms(v, "ret", "liq_short", 1) and not lq.var_confirms(v, "ret", "liq_short", -1)
 
 
+def test_split_link_fits_each_half_and_the_check_needs_one_sign_in_both():
+    idx = pd.date_range("2019-01-01", periods=1600, freq="D")
+    split = idx[800]
+
+    def halves(b_before: float, b_from: float) -> pd.DataFrame:
+        a, b = _var_data(800, b_before, seed=4), _var_data(800, b_from, seed=5)
+        return pd.concat([a, b], ignore_index=True).set_axis(idx)
+
+    same = lq.split_link(halves(0.3, 0.3), split, maxlags=4)
+    assert list(same.index) == ["before", "from"]
+    assert same.loc["before", "last"] < split <= same.loc["from", "first"]
+    assert same["lag_sum"].tolist() == pytest.approx([0.3, 0.3], abs=0.08) and (same["net_sign"] == 1).all()
+    assert lq.same_sign_halves(same)
+    # both halves significant, but with opposite signs
+    flipped = lq.split_link(halves(0.3, -0.3), split, maxlags=4)
+    assert flipped["net_sign"].tolist() == [1, -1] and not lq.same_sign_halves(flipped)
+    # the effect only before the split: the later half's interval includes zero
+    gone = lq.split_link(halves(0.3, 0.0), split, maxlags=4)
+    assert gone["net_sign"].tolist() == [1, 0] and not lq.same_sign_halves(gone)
+    # no net sign anywhere is not "the same sign"
+    assert not lq.same_sign_halves(pd.DataFrame({"net_sign": [0, 0]}))
+    assert lq.same_sign_halves(pd.DataFrame({"net_sign": [-1, -1]}))
+    # the halves are the same VAR as var_analysis on each part
+    v = lq.var_analysis(halves(0.3, 0.3).loc[split:], maxlags=4)
+    assert same.loc["from", "lag_sum"] == pytest.approx(stats.var_lag_sum(v, "liq_long", "ret")[0])
+
+
+def _dollar_data(n: int = 1200, seed: int = 7) -> pd.DataFrame:
+    """4h-like frame: small liquidations everywhere and three huge bars, each followed by a -3 % bar."""
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2025-01-01", periods=n, freq="4h", tz="UTC")
+    long_m = rng.exponential(1.0, n)
+    big = [200, 500, 900]
+    long_m[big] = [250.0, 120.0, 60.0]
+    ret = rng.normal(0, 0.5, n)
+    for i in big:
+        ret[i + 1] -= 3.0
+    return pd.DataFrame({"ret": ret, "liq_long_m": long_m, "liq_short_m": rng.exponential(1.0, n)}, index=idx)
+
+
+def test_bars_above_counts_large_bars():
+    df = _dollar_data()
+    c = lq.bars_above(df)
+    assert (c["above US$ 100 m"], c["above US$ 50 m"], c["bars"]) == (2, 3, len(df))
+    assert lq.bars_above(df, (200.0,))["above US$ 200 m"] == 1
+
+
+def test_drop_top_k_refits_without_the_largest_bars():
+    df = _dollar_data()
+    t = lq.drop_top_k(df, (0, 1, 3, 5))
+    full = lq.dollar_effect(df)
+    assert list(t.index) == [0, 1, 3, 5]
+    assert t.loc[0, "coef"] == pytest.approx(full["coef"]) and t.loc[0, "n"] == full["n"]
+    assert np.isnan(t.loc[0, "smallest_dropped"])
+    assert (t.loc[1, "n"], t.loc[3, "n"], t.loc[5, "n"]) == (full["n"] - 1, full["n"] - 3, full["n"] - 5)
+    assert t.loc[1, "smallest_dropped"] == 250.0 and t.loc[3, "smallest_dropped"] == 60.0
+    # the same as dropping those bars by hand
+    top3 = df["liq_long_m"].nlargest(3).index
+    assert t.loc[3, "coef"] == pytest.approx(lq.dollar_effect(df, exclude=top3)["coef"])
+    # the effect lives in the three huge bars: significant with them, gone without them
+    assert t.loc[0, "coef"] < 0 and t.loc[0, "p_value"] < 0.01
+    assert t.loc[3, "p_value"] > 0.05
+    # the unit follows per_usd_m
+    assert lq.drop_top_k(df, (0,), per_usd_m=10.0).loc[0, "coef"] == pytest.approx(full["coef"] / 10)
+
+
 # --- the chapter's estimates against its registry (study/02_liquidations.yaml) ----------------------------------
 @pytest.fixture(scope="module")
 def chapter():
@@ -141,7 +207,7 @@ def test_estimates_cover_exactly_the_registered_ids(chapter):
     assert set(est) == {"LIQ.H1.long", "LIQ.H1.short", "LIQ.H2.daily", "LIQ.H2.4h", "LIQ.H2s.daily", "LIQ.H3.daily",
                         "LIQ.H4.feedback", "LIQ.amp.4h", "LIQ.oct10"}
     assert hyps["LIQ.loop"].rule == "composite" and hyps["LIQ.loop"].family == "summary"
-    assert hyps["LIQ.loop"].components == ("LIQ.H2.daily", "LIQ.H2.4h", "LIQ.H4.feedback")
+    assert hyps["LIQ.loop"].components == ("LIQ.H2.daily", "LIQ.H2.4h", "LIQ.H4.feedback", "LIQ.amp.4h")
 
 
 def test_estimates_carry_intervals_checks_and_families(chapter):
@@ -161,6 +227,22 @@ def test_estimates_carry_intervals_checks_and_families(chapter):
     assert {k for k, h in hyps.items() if h.family == "descriptive"} == {"LIQ.H1.long", "LIQ.H1.short", "LIQ.oct10"}
     assert hyps["LIQ.H2.4h"].requires == ("holds without 10/10", "holds in logs", "VAR confirms")
     assert hyps["LIQ.H3.daily"].requires == ("same sign at 4h",)
+    assert hyps["LIQ.H4.feedback"].requires == (lq.SPLIT_CHECK,)
+
+
+def test_feedback_check_splits_at_the_construction_change(chapter):
+    ev, est = chapter
+    split = study.registry.date("construction_change")
+    assert lq.SPLIT_CHECK == f"same sign before and after {split:%Y-%m-%d}"
+    halves = ev["fb_split"]
+    assert halves.loc["before", "last"] < split <= halves.loc["from", "first"]
+    assert halves.loc["before", "first"] == ev["daily"].index.min()
+    assert est["LIQ.H4.feedback"].checks == {lq.SPLIT_CHECK: lq.same_sign_halves(halves)}
+    # a decisive word needs the check: with it failed, the feedback row is neither supported nor contradicted
+    table = study.decide(_registered(), est, study.book())
+    if not lq.same_sign_halves(halves):
+        assert table.loc["LIQ.H4.feedback", "verdict"] == "not supported"
+        assert lq.SPLIT_CHECK in table.loc["LIQ.H4.feedback", "reason"]
 
 
 def test_feedback_estimate_is_the_signed_sum_of_the_var_lags(chapter):

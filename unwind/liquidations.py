@@ -27,9 +27,13 @@ from statsmodels.tools.sm_exceptions import IterationLimitWarning
 
 from . import stats
 from .events import CRASH
-from .study import Estimate
+from .study import Estimate, registry
 
 VAR_COLS = ["ret", "liq_long", "liq_short"]  # Cholesky ordering used for every impulse response
+#: the Binance daily liquidation file changes construction on this day (study/book.yaml): a split point
+CONSTRUCTION_CHANGE = registry.date("construction_change")
+#: the robustness check LIQ.H4.feedback requires (study/02_liquidations.yaml)
+SPLIT_CHECK = f"same sign before and after {CONSTRUCTION_CHANGE:%Y-%m-%d}"
 
 
 # --- measurement ---------------------------------------------------------------------------------------------------
@@ -206,6 +210,32 @@ def var_confirms(res: stats.VarResult, caused: str, causing: str, sign: int, alp
     return bool(r["p_value"] < alpha and r["net_sign"] == sign)
 
 
+def split_link(d: pd.DataFrame, split: pd.Timestamp, *, caused: str = "liq_long", causing: str = "ret",
+               alpha: float = 0.05, maxlags: int = 10) -> pd.DataFrame:
+    """The same VAR (:func:`var_analysis`, lag order by AIC in each half) fitted separately on the rows before
+    ``split`` and on those from ``split`` on, with the summed lags of ``causing`` in the equation of ``caused``.
+
+    One row per half ("before", "from"): summed lags, their 95 % CI, ``net_sign`` (+1 / -1 when the interval lies
+    wholly above / below zero, else 0), the Wald p, the lag order and n.
+    """
+    rows = []
+    for name, f in (("before", d.loc[d.index < split]), ("from", d.loc[d.index >= split])):
+        v = var_analysis(f, maxlags=maxlags)
+        r = granger_table(v, alpha).set_index(["caused", "causing"]).loc[(caused, causing)]
+        rows.append({"half": name, "lag_sum": float(r["lag_sum"]), "ci_low": float(r["lag_sum_low"]),
+                     "ci_high": float(r["lag_sum_high"]), "net_sign": int(r["net_sign"]),
+                     "p_value": float(r["p_value"]), "lags": v.lag_order, "n": v.n,
+                     "first": f.index.min(), "last": f.index.max()})
+    return pd.DataFrame(rows).set_index("half")
+
+
+def same_sign_halves(halves: pd.DataFrame) -> bool:
+    """The construction-split check: both halves of :func:`split_link` have a net sign, and the same one (each
+    half's summed-lag interval excludes zero on that side)."""
+    s = halves["net_sign"]
+    return bool(s.iloc[0] != 0 and (s == s.iloc[0]).all())
+
+
 def orth_irf(model, horizon: int) -> pd.DataFrame:
     """Orthogonalised impulse responses (Cholesky, ordering ``VAR_COLS``) with asymptotic 95 % bands, tidy."""
     irf = model.irf(horizon)
@@ -343,6 +373,29 @@ def dollar_effect(df: pd.DataFrame, *, per_usd_m: float = 100.0, exclude: pd.Dat
     lo, hi = res.conf_int().loc["long_per_unit"]
     return pd.Series({"coef": res.params["long_per_unit"], "ci_low": lo, "ci_high": hi,
                       "p_value": res.pvalues["long_per_unit"], "n": int(res.nobs), "hac_lags": res.hac_lags})
+
+
+def bars_above(df: pd.DataFrame, thresholds_m: tuple[float, ...] = (100.0, 50.0), *,
+               col: str = "liq_long_m") -> pd.Series:
+    """How many bars exceed each threshold (US$ m of ``col``), and out of how many bars with a value."""
+    x = df[col].dropna()
+    out = pd.Series({f"above US$ {t:g} m": int((x > t).sum()) for t in thresholds_m})
+    out["bars"] = len(x)
+    return out
+
+
+def drop_top_k(df: pd.DataFrame, ks: tuple[int, ...] = (0, 1, 3, 5, 10), *, per_usd_m: float = 100.0
+               ) -> pd.DataFrame:
+    """Influence of the largest bars on :func:`dollar_effect`: refit without the k bars with the largest long
+    liquidations, for each k in ``ks`` (k = 0: all bars).  One row per k: coefficient, 95 % CI, p, n and the
+    smallest liquidation (US$ m) dropped.  Delegates to :func:`unwind.next_crash.influence` (one implementation).
+    """
+    from . import next_crash
+
+    def fit(f: pd.DataFrame, exclude: pd.DatetimeIndex | None = None) -> pd.Series:
+        return dollar_effect(f, per_usd_m=per_usd_m, exclude=exclude)
+
+    return next_crash.influence(df, fit, by="liq_long_m", ks=tuple(ks))
 
 
 # --- H3: leverage state ---------------------------------------------------------------------------------------------
@@ -509,6 +562,7 @@ def evidence(p: pd.DataFrame, *, n_draws: int = 1000) -> dict:
     dollar_ex = dollar_effect(h4, exclude=crash_bars(h4.index))
     h2_4h_log = predictive(h4)
     v_d = var_analysis(d)
+    fb_split = split_link(d, CONSTRUCTION_CHANGE)
     v4 = var_analysis(h4)
     amp = amplification(v4.model, 6, n_draws=n_draws)
     wald4 = v4.causality.set_index(["caused", "causing"]).loc[("ret", "liq_long"), "p_value"]
@@ -517,7 +571,7 @@ def evidence(p: pd.DataFrame, *, n_draws: int = 1000) -> dict:
     oi = oi_drop_rank(cg.bob_btc_daily()["oi_all_venues_usd"], cg.oi_all_venues_4h()["oi_all_venues_close_usd"])
     return {"daily": d, "h4": h4, "h1_long": h1l, "h1_short": h1s, "h2_daily": h2_daily, "h2s_daily": h2s_daily,
             "dollar": dollar, "dollar_ex": dollar_ex, "h2_4h_log": h2_4h_log, "var_d": v_d, "var4": v4, "amp": amp,
-            "wald4": float(wald4), "h3": h3, "h3_4h": h3_4h, "oi_rank": oi}
+            "wald4": float(wald4), "h3": h3, "h3_4h": h3_4h, "oi_rank": oi, "fb_split": fb_split}
 
 
 def _span(idx: pd.Index) -> str:
@@ -569,7 +623,8 @@ def estimates_from(ev: dict, alpha: float = 0.05) -> dict[str, Estimate]:
         value=float(fb["lag_sum"]), low=float(fb["lag_sum_low"]), high=float(fb["lag_sum_high"]), interval="95% CI",
         p=float(fb["p_value"]), n=v_d.n, unit="log pts of long liq per 1% return, summed over lags", sample=day_s,
         method=f"VAR({v_d.lag_order}, AIC) of ret, log long, log short liq; summed lags of ret in the long-liq "
-               "equation; Wald p of ret -> long liq")
+               "equation; Wald p of ret -> long liq",
+        checks={SPLIT_CHECK: same_sign_halves(ev["fb_split"])})
     amp = ev["amp"]
     out["LIQ.amp.4h"] = Estimate(
         value=float(amp["ratio"]) - 1, low=float(amp["ratio_low"]) - 1, high=float(amp["ratio_high"]) - 1,
@@ -588,8 +643,6 @@ def estimates_from(ev: dict, alpha: float = 0.05) -> dict[str, Estimate]:
 
 def estimates(p: pd.DataFrame) -> dict[str, Estimate]:
     """The chapter's registered hypotheses (``study/02_liquidations.yaml``), one Estimate each."""
-    from .study import registry
-
     return estimates_from(evidence(p), registry.book().alpha)
 
 
