@@ -72,6 +72,36 @@ def test_strongest_pair_test_finds_the_stronger_pair():
     assert h["diff"] < 0 and h["ci_high"] < 0 and h["p_value"] < 0.05
 
 
+def test_strongest_pair_bootstrap_reselects_the_best_other_pair_in_every_draw():
+    # two other pairs equally correlated with BTC: which one is the strongest changes from draw to draw
+    rng = np.random.default_rng(11)
+    n = 250
+    e = rng.normal(size=n)
+    df = pd.DataFrame({"btc": e, "gold": 0.3 * e + rng.normal(size=n), "a": e + 1.2 * rng.normal(size=n),
+                       "b": e + 1.2 * rng.normal(size=n), "c": rng.normal(size=n)},
+                      index=pd.date_range("2024-01-01", periods=n))
+    others = ["a", "b", "c"]
+    draws = gold.strongest_pair_draws(df, "gold", others, n_boot=400)
+    share = draws["best_other"].value_counts(normalize=True)
+    assert share.get("a", 0) > 0.1 and share.get("b", 0) > 0.1  # the best pair differs between draws
+    # by hand: the same blocks for every pair, the largest |r| of the others in each draw
+    a = gold.boot_corrs(df, "btc", ["gold", *others], n_boot=400).abs()
+    assert np.allclose(draws["diff"], a["gold"] - a[others].max(axis=1))
+    assert (draws["best_other"] == a[others].idxmax(axis=1)).all()
+    # the old test (best other fixed on the full sample) compares with one pair in every draw: never smaller
+    r = df.corr()["btc"]
+    fixed = max(others, key=lambda k: abs(r[k]))
+    assert (draws["diff"] <= a["gold"] - a[fixed] + 1e-15).all()
+    assert (draws["diff"] < a["gold"] - a[fixed]).any()
+    h = gold.strongest_pair_test(df, "gold", others, n_boot=400)
+    assert h["best_other"] == fixed and h["diff"] == pytest.approx(abs(r["gold"]) - abs(r[fixed]))
+    assert (h["ci_low"], h["ci_high"]) == pytest.approx(tuple(np.quantile(draws["diff"], [0.025, 0.975])))
+    assert h["p_value"] == pytest.approx(gold.boot_p_two_sided(draws["diff"]))
+    assert sum(h["best_share"].values()) == pytest.approx(1.0) and set(h["best_share"]) == set(others)
+    # the target's draws are those of the single-pair resampler with the same seed (same blocks)
+    assert np.allclose(draws["target"], gold.boot_corrs(df, "btc", ["gold"], n_boot=400)["gold"].abs())
+
+
 def test_corr_change_matches_the_fisher_formula():
     rng = np.random.default_rng(2)
     a = pd.DataFrame(rng.normal(size=(120, 2)), columns=["x", "y"])
@@ -215,7 +245,10 @@ def test_estimates_intervals_signs_and_families(chapter_estimates):
     for k, e in chapter_estimates.items():
         if hyps[k].rule == "signed_test":
             assert e.interval == "95% CI" and e.low <= e.value <= e.high, k
-            assert 0 <= e.p <= 1 and hyps[k].family == "substantive", k
+            assert 0 <= e.p <= 1, k
+    # the two tests of "decoupled" are substantive; the rank statement and the unsigned CUSUM are descriptive
+    assert {k for k, h in hyps.items() if h.family == "substantive"} == {"GOLD.H2.corr", "GOLD.H2.chow"}
+    assert hyps["GOLD.H1"].family == "descriptive"
     cusum = chapter_estimates["GOLD.H2.cusum"]
     assert cusum.interval == "none" and hyps["GOLD.H2.cusum"].family == "descriptive"
     assert hyps["GOLD.H1"].sign == 1 and hyps["GOLD.H2.corr"].sign == -1 and hyps["GOLD.H2.chow"].sign == -1
@@ -245,6 +278,24 @@ def test_estimates_decide_without_error(chapter_estimates):
     hyps = _registered()
     t = study.decide(hyps, chapter_estimates, study.book())
     assert set(t.index) == set(hyps) and t["verdict"].isin(study.WORDS).all()
+    # the rank statement is outside the BH family: no adjusted p
+    assert np.isnan(t.loc["GOLD.H1", "p_bh"]) and np.isfinite(t.loc["GOLD.H2.corr", "p_bh"])
+
+
+def test_post_period_ends_at_fit_end(chapter_estimates):
+    from unwind import events
+    from unwind.panel import panel
+    from unwind.study import registry
+
+    fit_end = registry.date("fit_end")
+    assert gold.POST_END == events.FIT_END == fit_end == pd.Timestamp("2025-11-20")
+    s = gold.samples(panel())
+    assert s["post"].index.max() == fit_end and s["both"].index.max() == fit_end
+    assert s["post"].index.min() == events.CRASH and s["pre"].index.max() < events.CRASH
+    for k in ("GOLD.H2.corr", "GOLD.H2.chow", "GOLD.H2.cusum"):
+        assert f"{fit_end:%Y-%m-%d}" in chapter_estimates[k].sample, k
+        assert "2025-11-21" not in chapter_estimates[k].sample, k
+    assert "2025-11-21" not in _registered()["GOLD.H2.corr"].sample
 
 
 def test_module_writes_no_verdict_words():

@@ -27,7 +27,7 @@ from scipy import stats as sps
 from statsmodels.stats.diagnostic import breaks_cusumolsresid
 
 from . import stats as st
-from .events import AS_OF_WINDOW, CRASH, OCT6_HIGH
+from .events import AS_OF_WINDOW, CRASH, FIT_END, OCT6_HIGH
 from .study import Estimate
 
 TAG = "gold"
@@ -56,8 +56,9 @@ RATE_COLUMNS = frozenset({"ust10y_pct", "dgs10_pct", "t10y2y_pct"})
 #: the year before the crash, fixed in advance (the article's "for over a year")
 PRE_START = CRASH - pd.DateOffset(years=1)
 PRE_END = CRASH - pd.Timedelta(days=1)
-#: after the crash up to the last as-of date (what the article could have seen)
-POST_END = AS_OF_WINDOW[-1]
+#: after the crash up to the registry's fit_end (2025-11-20); chapter 06's out-of-sample period starts the day
+#: after, so no day is both in sample and out of sample
+POST_END = FIT_END
 #: the regressors of the break tests (Chow at 10/10 and CUSUM): BTC on gold, controlling for equities
 BREAK_XS = ["gold", "Nasdaq-100"]
 SEED = 20251010
@@ -194,22 +195,40 @@ def boot_p_two_sided(draws: np.ndarray | pd.Series) -> float:
     return float(min(1.0, 2 * (tail + 1) / (len(d) + 1)))
 
 
+def strongest_pair_draws(df: pd.DataFrame, target: str, others: list[str], *, n_boot: int = N_BOOT,
+                         seed: int = SEED) -> pd.DataFrame:
+    """Bootstrap draws of |r(btc, target)| − max |r(btc, other)|, the strongest other re-selected in every draw.
+
+    One row per draw (the same moving blocks for every pair): ``target`` (|r| of the target), ``best`` (the
+    largest |r| among ``others`` in that draw), ``best_other`` (which pair that was) and ``diff``.  Choosing the
+    strongest other once, on the full sample, and keeping it in every draw would ignore that the choice is
+    itself noisy and bias the test against the target.
+    """
+    d = df[["btc", target, *others]].dropna()
+    a = boot_corrs(d, "btc", [target, *others], n_boot=n_boot, seed=seed).abs()
+    best = a[others].max(axis=1)
+    return pd.DataFrame({"target": a[target], "best": best, "best_other": a[others].idxmax(axis=1),
+                         "diff": a[target] - best})
+
+
 def strongest_pair_test(df: pd.DataFrame, target: str, others: list[str], *, n_boot: int = N_BOOT,
-                        seed: int = SEED) -> dict[str, float | str]:
+                        seed: int = SEED) -> dict[str, object]:
     """Is |corr(btc, target)| larger than the largest |corr(btc, other)|? Block bootstrap on the same days.
 
-    Returns the difference |r_target| - |r_best other| (the best other chosen on
-    the sample), its bootstrap interval and two-sided p-value.
+    Returns the difference |r_target| − |r_best other| (``best_other``: the strongest other on the sample), its
+    bootstrap interval and two-sided p-value from :func:`strongest_pair_draws`, which re-selects the strongest
+    other inside every draw, and ``best_share`` (share of draws in which each other pair was the strongest).
     """
     d = df[["btc", target, *others]].dropna()
     r = d.corr()["btc"]
     best = max(others, key=lambda c: abs(r[c]))
-    boot = boot_corrs(d, "btc", [target, best], n_boot=n_boot, seed=seed)
-    diff = boot[target].abs() - boot[best].abs()
-    lo, hi = np.quantile(diff, [0.025, 0.975])
+    draws = strongest_pair_draws(d, target, others, n_boot=n_boot, seed=seed)
+    lo, hi = np.quantile(draws["diff"], [0.025, 0.975])
+    share = draws["best_other"].value_counts(normalize=True).reindex(others, fill_value=0.0)
     return {"target": target, "best_other": best, "r_target": float(r[target]), "r_best": float(r[best]),
             "diff": float(abs(r[target]) - abs(r[best])), "ci_low": float(lo), "ci_high": float(hi),
-            "p_value": boot_p_two_sided(diff), "n": len(d)}
+            "p_value": boot_p_two_sided(draws["diff"]), "n": len(d),
+            "best_share": {k: float(v) for k, v in share.items()}}
 
 
 def corr_change(pre: pd.DataFrame, post: pd.DataFrame, x: str, y: str, *, n_boot: int = N_BOOT,
@@ -465,7 +484,12 @@ def chart_frame(df: pd.DataFrame, columns: list[str], *, digits: int = 3, weekly
 
 # --------------------------------------------------------------------------- the chapter's evidence and estimates
 def samples(p: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The chapter's aligned returns (all five pairs on common days) and its pre, post and pre+post samples."""
+    """The chapter's aligned returns (all five pairs on common days) and its pre, post and pre+post samples.
+
+    A return is dated by the day it ends.  *pre*: returns ending :data:`PRE_START`..:data:`PRE_END`; *post*:
+    returns ending :data:`CRASH` (the 10/9 -> 10/10 close, before the cascade that began after the U.S. close)
+    .. :data:`POST_END` (= fit_end), so the in-sample post period stops the day before chapter 06's begins.
+    """
     r = pair_returns(p, PAIRS)
     return {"returns": r, "pre": r.loc[PRE_START:PRE_END], "post": r.loc[CRASH:POST_END],
             "both": r.loc[PRE_START:POST_END]}
@@ -549,8 +573,10 @@ def estimates(p: pd.DataFrame) -> dict[str, Estimate]:
         "GOLD.H1": Estimate(
             value=h1["diff"], low=h1["ci_low"], high=h1["ci_high"], interval="95% CI", p=h1["p_value"], n=h1["n"],
             unit="correlation", sample=f"{pre_s}, BTC at 16:00 NY, common days",
-            method=f"|r(BTC,gold)| − |r(BTC,{h1['best_other']})|, daily returns, moving-block bootstrap",
-            text=f"r(gold) {h1['r_target']:.2f} vs r({h1['best_other']}) {h1['r_best']:.2f}"),
+            method=f"|r(BTC,gold)| − |r(BTC,{h1['best_other']})|, daily returns, moving-block bootstrap "
+                   "re-selecting the strongest other pair in every draw",
+            text=f"r(gold) {h1['r_target']:.2f} vs r({h1['best_other']}) {h1['r_best']:.2f}; {h1['best_other']} "
+                 f"the strongest other in {100 * h1['best_share'][h1['best_other']]:.0f} % of draws"),
         "GOLD.H2.corr": Estimate(
             value=h2["diff"], low=h2["ci_low"], high=h2["ci_high"], interval="95% CI", p=h2["p_value"],
             n=h2["n_pre"] + h2["n_post"], unit="correlation", sample=f"{pre_s} vs {post_s}",
