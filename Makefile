@@ -1,6 +1,7 @@
 # Anatomy of an Unwind — every command the README mentions.
 #   make book   strict offline HTML build -> _build/html (fails on any warning or cell error)
-#   make test   unit tests + nbval on the committed notebooks + built-book tests
+#   make test   lint + unit tests + nbval on the committed notebooks + built-book tests
+#   make lint   ruff check (code, tests, notebooks) and ruff format --check (code, tests)
 #   make pdf    single-page build with SVG charts, printed by headless Chromium
 #   make data   refresh data from the live sources (network)
 #   make bench  page sizes and timings
@@ -56,9 +57,9 @@ nbval: venv results
 buildtest: venv browser vendor
 	$(PY) -m pytest -m build tests
 
-# Every test: unit tests, the notebooks under nbval, then the built book in Chromium.
+# Every test: lint, unit tests, the notebooks under nbval, then the built book in Chromium.
 test: venv browser vendor
-	$(MAKE) --no-print-directory --keep-going unit nbval buildtest
+	$(MAKE) --no-print-directory --keep-going lint unit nbval buildtest
 
 pdf: venv browser vendor results
 	UNWIND_CHART_RENDERER=svg $(JB) build . --builder singlehtml $(JB_FLAGS) --path-output _build/pdf-src
@@ -82,8 +83,11 @@ data: venv
 freeze: venv
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
 
+# ruff check over the package, the tests and every notebook; ruff format --check over the code (the same
+# hooks run in .pre-commit-config.yaml).
 lint: venv
-	$(VENV)/bin/ruff check unwind tests
+	$(VENV)/bin/ruff check unwind tests notebooks book
+	$(VENV)/bin/ruff format --check unwind tests
 
 clean:
 	rm -rf _build book/_vendor
