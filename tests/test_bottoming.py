@@ -8,7 +8,8 @@ import pytest
 
 from unwind import bottoming as b
 from unwind import study
-from unwind.study.rules import SUPPORTED, Context, signed_test
+from unwind.study.engine import bh_family
+from unwind.study.rules import CANNOT, SUPPORTED, Context, signed_test
 
 
 def _daily(values, start="2024-01-01") -> pd.Series:
@@ -103,7 +104,7 @@ def test_signal_forward_test_finds_a_planted_effect():
     idx = pd.date_range("2019-01-01", periods=n, freq="D")
     sig = pd.Series(0.0, index=idx)
     for start in range(50, 550, 100):
-        sig.iloc[start:start + 5] = 1
+        sig.iloc[start : start + 5] = 1
     fwd = pd.Series(rng.normal(0, 1, n), index=idx) + 10 * sig
     frame = pd.DataFrame({"fwd_30": fwd, "sig": sig})
     t = b.signal_forward_test(frame, "sig", 30, end=idx[-1] + pd.Timedelta(days=30), n_boot=200)
@@ -112,7 +113,7 @@ def test_signal_forward_test_finds_a_planted_effect():
     assert t.hac_p < 0.01 and t.boot_low > 0
     assert t.n_episodes_nonoverlap == 5
     # as an Estimate: HAC CI, bootstrap and episode checks; the registered rule supports it on its raw p
-    e = b._signal_estimate(t, what="planted", sample="synthetic")
+    e = b.signal_estimate(t, what="planted", sample="synthetic")
     assert (e.value, e.low, e.high, e.p) == (t.diff, t.hac_low, t.hac_high, t.hac_p)
     assert e.checks == {b.CHECK_BOOT: True, b.CHECK_EPISODES: True}
     h = study.load()["BOTTOM.H1.30d"]
@@ -122,17 +123,53 @@ def test_signal_forward_test_finds_a_planted_effect():
 def test_failed_bootstrap_check_is_named_in_the_reason():
     """The first edition's "partly supported" (HAC significant, bootstrap not) is now not supported, with a reason."""
     t = b.SignalTest("sig", 30, 500, 20, 4, 5.0, 1.0, 4.0, 1.0, 7.0, 0.01, 30, np.nan, np.nan, 4, 2.0, 0.2, 0.75)
-    e = b._signal_estimate(t, what="x", sample="y")
+    e = b.signal_estimate(t, what="x", sample="y")
     assert e.checks[b.CHECK_BOOT] is False  # no bootstrap interval: the check fails, it is not skipped
     d = signed_test(study.load()["BOTTOM.H2.180d"], e, Context(p_adjusted=0.01))
     assert d.word == "not supported" and b.CHECK_BOOT in d.reason
 
 
+def _test(n_days=500, lags=30, nonoverlap=4, diff=4.0):
+    return b.SignalTest(
+        "sig", lags, n_days, 20, nonoverlap, 5.0, 1.0, diff, 1.0, 7.0, 1e-6, lags, 2.0, 6.0, nonoverlap, 2.0, 0.01, 0.75
+    )
+
+
+def test_one_episode_cannot_be_checked_and_leaves_the_family():
+    """One non-overlapping episode is one draw: no interval, no p, "cannot be checked", out of the BH family."""
+    t = _test(nonoverlap=1)
+    assert "one non-overlapping episode" in b.degenerate(t)
+    e = b.signal_estimate(t, what="x", sample="y")
+    assert e.missing and np.isnan(e.p) and e.interval == "none" and np.isnan(e.low)
+    assert e.value == t.diff  # the difference of means is still shown
+    h = study.load()["BOTTOM.H1.30d"]
+    assert signed_test(h, e, Context(p_adjusted=np.nan)).word == CANNOT
+    fam = bh_family({"a": h, "b": h}, {"a": e, "b": b.signal_estimate(_test(), what="x", sample="y")})
+    assert np.isnan(fam["a"]) and fam["b"] == pytest.approx(1e-6)
+    assert "no non-overlapping episodes" in b.degenerate(_test(nonoverlap=0))
+
+
+def test_hac_lags_of_half_the_sample_cannot_be_checked():
+    assert b.degenerate(_test(n_days=94, lags=180)).startswith("HAC lags (180")
+    assert b.degenerate(_test(n_days=360, lags=180))  # exactly half: fewer than two windows
+    assert b.degenerate(_test(n_days=361, lags=180)) == ""
+    e = b.signal_estimate(_test(n_days=305, lags=180), what="x", sample="y")
+    assert e.missing and np.isnan(e.p)
+
+
 def test_h3_count_reads_any_day_and_unobserved_as_not_fired():
     window = pd.date_range("2025-11-14", periods=3, freq="D")
-    frame = pd.DataFrame({"fear_le_10": [0, 1, 0], "oi_exhausted": [1, np.nan, np.nan],
-                          "funding_negative": [0, np.nan, np.nan], "liq_spike": [np.nan] * 3,
-                          "deep_drawdown": [0, 0, 1]}, index=window, dtype=float)
+    frame = pd.DataFrame(
+        {
+            "fear_le_10": [0, 1, 0],
+            "oi_exhausted": [1, np.nan, np.nan],
+            "funding_negative": [0, np.nan, np.nan],
+            "liq_spike": [np.nan] * 3,
+            "deep_drawdown": [0, 0, 1],
+        },
+        index=window,
+        dtype=float,
+    )
     e = b.h3_count(frame, window)
     assert e.value == 3 and e.interval == "none" and np.isnan(e.p)
     assert e.unit == "signals of 5"
@@ -142,6 +179,7 @@ def test_h3_count_reads_any_day_and_unobserved_as_not_fired():
 
 
 # --- the chapter's estimates against its registry ---------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def chapter_estimates():
@@ -166,9 +204,14 @@ def test_estimates_cover_exactly_the_registered_ids(chapter_estimates):
 
 def test_estimates_carry_their_checks_intervals_and_signs(chapter_estimates):
     hyps = _registered()
+    # the only in-sample signal test without a sampling interval: 180 HAC lags on 305 fear days (review, 2nd ed.)
+    assert {k for k, e in chapter_estimates.items() if e.missing} == {"BOTTOM.H2.180d"}
     for k, e in chapter_estimates.items():
         h = hyps[k]
-        if h.rule == "signed_test":
+        if h.rule == "signed_test" and e.missing:
+            assert e.missing.startswith("HAC lags") and e.interval == "none" and np.isnan(e.p)
+            assert set(h.requires) == set(e.checks)
+        elif h.rule == "signed_test":
             assert h.sign == 1 and h.family == "substantive"
             assert e.interval == "95% CI" and e.low < e.value < e.high
             assert 0 <= e.p <= 1 and e.unit == "pp (log %)"

@@ -11,13 +11,23 @@ import pandas as pd
 import pytest
 import yaml
 
-from unwind import config, study
+from unwind import config, gold, study
 from unwind import liquidations as liq
 from unwind import next_crash as nc
 from unwind.study import registry
 
 #: fields of an OOS entry that may differ from the in-sample entry: the dates (and the words describing them)
 SAMPLE_FIELDS = {"sample", "sample_in"}
+#: rows changed after the out-of-sample estimates were seen (review); each is `written: after` with a note saying so
+AFTER_REVIEW = {
+    "OOS.LIQ.loop",
+    "OOS.LIQ.H4.feedback",
+    "OOS.ETF.H1.next.cw",
+    "OOS.GOLD.H1",
+    "OOS.BOTTOM.H1.30d",
+    "OOS.BOTTOM.H1.90d",
+    "OOS.BOTTOM.H1.180d",
+}
 
 
 def _raw_entries() -> dict[str, dict]:
@@ -51,7 +61,10 @@ def test_rule_sign_checks_and_family_equal_the_in_sample_row():
             assert mapped == list(ins.components), k
         else:  # a forecast row: the rule of the in-sample row it is compared with
             assert h.rule == hyps[h.raw["in_sample_row"]].rule, k
-        assert h.written == "before", k
+        if k in AFTER_REVIEW:
+            assert h.written == "after" and "After review" in h.raw.get("note", ""), k
+        else:
+            assert h.written == "before", k
 
 
 def test_spec_literals_match_the_in_sample_code():
@@ -59,6 +72,10 @@ def test_spec_literals_match_the_in_sample_code():
     src = inspect.getsource(liq.evidence)
     assert f"amplification(v4.model, {nc.H4}," in src
     assert "predictive(d)" in src and "dollar_effect(h4)" in src  # the in-sample rows use the defaults
+    assert "split_link(d, CONSTRUCTION_CHANGE)" in src  # the feedback row's construction split
+    assert liq.SPLIT_CHECK == nc.SPLIT_CHECK
+    # chapter 04 re-selects the strongest other pair inside every bootstrap draw
+    assert "strongest_pair_draws" in inspect.getsource(gold.strongest_pair_test)
 
 
 def test_only_sample_fields_differ_between_spec_copies():
@@ -123,13 +140,36 @@ def test_estimates_cover_every_registered_id_and_nothing_else(ests):
 def test_estimates_carry_signed_95ci_or_say_what_is_missing(ests):
     hyps = nc.hypotheses()
     for k, e in ests.items():
-        if e.missing:
-            assert math.isnan(e.value), k
+        if e.missing:  # no sampling interval: no p (out of the BH family), a difference of means at most
+            assert e.interval == "none" and math.isnan(e.p) and math.isnan(e.low), k
             continue
         assert e.interval == "95% CI", k
         assert e.low <= e.value <= e.high, k
         assert 0 <= e.p <= 1 and e.n and e.n > 0, k
         assert set(hyps[k].requires) <= set(e.checks), k
+
+
+def test_feedback_split_check_holds_by_definition_on_one_construction(ests):
+    e = ests["OOS.LIQ.H4.feedback"]
+    assert e.checks == {nc.SPLIT_CHECK: True} and "holds by definition" in e.method
+    assert nc.construction_split_holds(pd.date_range(nc.OOS_START, periods=5))
+    assert nc.construction_split_holds(pd.date_range("2021-01-01", periods=5))
+    with pytest.raises(ValueError, match="straddles"):
+        nc.construction_split_holds(pd.date_range(nc.CONSTRUCTION_CHANGE - pd.Timedelta(days=2), periods=5))
+
+
+def test_degenerate_bottoming_rows_cannot_be_checked(ests):
+    """One non-overlapping F&G <= 10 episode after fit_end: no interval, no p (review finding 6)."""
+    for h in (30, 90, 180):
+        e = ests[f"OOS.BOTTOM.H1.{h}d"]
+        assert "one non-overlapping episode" in e.missing and math.isnan(e.p), h
+
+
+def test_forecast_row_reads_one_series_for_interval_and_p(ests):
+    """The Clark-West row's interval and p come from the CW-adjusted differential (review finding 7)."""
+    e = ests["OOS.ETF.H1.next.cw"]
+    assert "Clark-West" in e.unit and e.low <= e.value <= e.high
+    assert (e.low > 0) == (e.p < 0.025)  # one-sided p < 2.5 % <=> the two-sided 95 % CI lies above zero
 
 
 def test_side_by_side_pairs_each_oos_row_with_its_in_sample_row(ests):
@@ -200,6 +240,35 @@ def test_clark_west_finds_a_planted_forecast_gain():
     d = pd.DataFrame({"flow_bn": flow, "r_cc": r, "r_next": 0.5 * flow + rng.normal(0, 1, len(days))}, index=days)
     out = nc.clark_west(d, fit_end=pd.Timestamp("2025-06-30"), oos_start=pd.Timestamp("2025-07-01"))
     assert out["r2_vs_returns"] > 5 and out["cw_p"] < 0.01 and out["r2_low"] > 0
+    assert out["cw_low"] > 0 and out["cw_gain"] >= out["r2_vs_returns"]  # the adjustment adds a square
+    f = out["forecasts"]
+    e_u, e_r = f["actual"] - f["full"], f["actual"] - f["returns_only"]
+    adj = e_r**2 - (e_u**2 - (f["returns_only"] - f["full"]) ** 2)
+    assert out["cw_gain"] == pytest.approx(100 * adj.mean() / (e_r**2).mean())
     d["r_next"] = rng.normal(0, 1, len(days))  # no signal: no significant gain
     null = nc.clark_west(d, fit_end=pd.Timestamp("2025-06-30"), oos_start=pd.Timestamp("2025-07-01"))
     assert null["r2_vs_returns"] < 2
+
+
+def test_drop_windows_refits_without_each_window():
+    df = _bars(300)
+    df.index = pd.date_range("2026-01-01", periods=300, freq="D")
+    win = {
+        "a": (pd.Timestamp("2026-01-10"), pd.Timestamp("2026-01-19")),
+        "b": (pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-05")),
+    }
+    out = nc.drop_windows(df, liq.dollar_effect, win)
+    assert list(out.index) == ["none", "a", "b", "all of them"]
+    assert list(out["rows_dropped"]) == [0, 10, 5, 15]
+    assert out.loc["a", "coef"] == pytest.approx(
+        liq.dollar_effect(df, exclude=pd.date_range("2026-01-10", "2026-01-19"))["coef"]
+    )
+
+
+def test_daily_extremes_counts_days_above_the_in_sample_quantile():
+    days = pd.date_range("2024-01-01", "2025-09-30", freq="D")
+    p = pd.DataFrame({"liq_bob_btc_long_usd": np.arange(1, len(days) + 1) * 1e6}, index=days)
+    d = pd.DataFrame({"liq_long_m": [1.0, 10_000.0, np.nan, 5_000.0]}, index=pd.date_range(nc.OOS_START, periods=4))
+    out = nc.daily_extremes(p, d)
+    assert out["threshold_m"] == pytest.approx(np.quantile(np.arange(1, len(days) + 1), 0.99))
+    assert out["n_days"] == 3 and out["n_above"] == 2 and out["ref_n"] == len(days)

@@ -68,6 +68,7 @@ MODEL_CONTROLS = ("past_ret_30", "vol_30")
 
 # --- measurement ------------------------------------------------------------------------------
 
+
 def forward_return_pct(close: pd.Series, h: int) -> pd.Series:
     """100 x log(close[t+h] / close[t]) on a daily calendar index (missing if either end is missing)."""
     return 100 * np.log(close.shift(-h) / close)
@@ -89,8 +90,9 @@ def drawdown_from_rolling_high_pct(x: pd.Series, window: int = ROLL_DAYS) -> pd.
     return 100 * (x / high - 1)
 
 
-def liquidation_spike(liq_usd: pd.Series, *, window: int = ROLL_DAYS, ratio: float = LIQ_SPIKE_RATIO,
-                      within: int = LIQ_SPIKE_WITHIN) -> pd.Series:
+def liquidation_spike(
+    liq_usd: pd.Series, *, window: int = ROLL_DAYS, ratio: float = LIQ_SPIKE_RATIO, within: int = LIQ_SPIKE_WITHIN
+) -> pd.Series:
     """True if, on some day of the last ``within`` days, liquidations were >= ``ratio`` x their trailing
     ``window``-day median (median of the days before, so a spike does not raise its own yardstick).
 
@@ -120,8 +122,14 @@ def episodes(signal: pd.Series, gap: int = EPISODE_GAP_DAYS) -> pd.DataFrame:
     if ids.empty:
         return pd.DataFrame(columns=["episode", "start", "end", "n_days"])
     g = ids.index.to_series().groupby(ids.values)
-    return pd.DataFrame({"episode": g.first().index.astype(int), "start": g.min().values,
-                         "end": g.max().values, "n_days": g.size().values})
+    return pd.DataFrame(
+        {
+            "episode": g.first().index.astype(int),
+            "start": g.min().values,
+            "end": g.max().values,
+            "n_days": g.size().values,
+        }
+    )
 
 
 def thin_starts(starts: pd.Series | pd.DatetimeIndex, min_gap: int) -> pd.DatetimeIndex:
@@ -145,8 +153,9 @@ def difference_series(y: pd.Series, signal: pd.Series) -> pd.Series:
     return data["y"] * (s / pi - (1 - s) / (1 - pi))
 
 
-def outcome(close: pd.Series, entry: pd.Timestamp, *, horizons: tuple[int, ...] = HORIZONS,
-            window_days: int | None = None) -> dict:
+def outcome(
+    close: pd.Series, entry: pd.Timestamp, *, horizons: tuple[int, ...] = HORIZONS, window_days: int | None = None
+) -> dict:
     """What a buyer at the close of ``entry`` experienced.
 
     Price change (simple %) at each horizon (NaN if not yet observed); the lowest close after entry
@@ -188,6 +197,7 @@ def is_bottom(o: dict) -> bool:
 
 # --- the frame every test uses --------------------------------------------------------------------
 
+
 def _spliced_indicator(parts: list[pd.Series]) -> pd.Series:
     """Earlier series first; each later one only fills days after the previous ends (no overlap mixing)."""
     out = parts[0].copy()
@@ -210,8 +220,9 @@ def signal_frame(p: pd.DataFrame) -> pd.DataFrame:
     f["vol_30"] = realized_vol_pct(p["btc_return_pct"], 30)
     for k in FNG_THRESHOLDS:
         f[f"fear_le_{k}"] = (p["fng_value"] <= k).astype(float).where(p["fng_value"].notna())
-    f["oi_dd_pct"] = _spliced_indicator([drawdown_from_rolling_high_pct(p["oi_all_btc_usd"]),
-                                         drawdown_from_rolling_high_pct(p["oi_all_btc_4h_usd"])])
+    f["oi_dd_pct"] = _spliced_indicator(
+        [drawdown_from_rolling_high_pct(p["oi_all_btc_usd"]), drawdown_from_rolling_high_pct(p["oi_all_btc_4h_usd"])]
+    )
     f["funding_pct"] = _spliced_indicator([p["funding_oiw_pct"], p["funding_oiw_4h_pct"]])
     f["liq_spike"] = liquidation_spike(p["liq_binance_btc_long_usd"])
     f["drawdown_pct"] = p["btc_drawdown_pct"]
@@ -233,23 +244,38 @@ def oi_splice_check(p: pd.DataFrame) -> dict:
     """Agreement of the two all-venue OI series on their overlap (levels and 90-day drawdowns)."""
     both = pd.concat([p["oi_all_btc_usd"], p["oi_all_btc_4h_usd"]], axis=1).dropna()
     gap = 100 * (both.iloc[:, 1] / both.iloc[:, 0] - 1)
-    return {"n": len(both), "start": both.index.min(), "end": both.index.max(),
-            "median_abs_gap_pct": float(gap.abs().median()), "max_abs_gap_pct": float(gap.abs().max())}
+    return {
+        "n": len(both),
+        "start": both.index.min(),
+        "end": both.index.max(),
+        "median_abs_gap_pct": float(gap.abs().median()),
+        "max_abs_gap_pct": float(gap.abs().max()),
+    }
 
 
 def funding_sign_agreement(p: pd.DataFrame) -> pd.DataFrame:
     """Share of overlap days on which two funding definitions have the same sign."""
-    pairs = [("funding_oiw_pct", "funding_oiw_4h_pct"), ("funding_oiw_pct", "funding_binance_settled_pct"),
-             ("funding_oiw_4h_pct", "funding_binance_settled_pct")]
+    pairs = [
+        ("funding_oiw_pct", "funding_oiw_4h_pct"),
+        ("funding_oiw_pct", "funding_binance_settled_pct"),
+        ("funding_oiw_4h_pct", "funding_binance_settled_pct"),
+    ]
     rows = []
     for a, b in pairs:
         both = p[[a, b]].dropna()
-        rows.append({"series_a": a, "series_b": b, "n_days": len(both),
-                     "same_sign_share": float(((both[a] < 0) == (both[b] < 0)).mean()) if len(both) else np.nan})
+        rows.append(
+            {
+                "series_a": a,
+                "series_b": b,
+                "n_days": len(both),
+                "same_sign_share": float(((both[a] < 0) == (both[b] < 0)).mean()) if len(both) else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # --- H1 / H2: event tables ------------------------------------------------------------------------
+
 
 @dataclass
 class SignalTest:
@@ -273,8 +299,16 @@ class SignalTest:
     episode_share_positive: float
 
 
-def signal_forward_test(frame: pd.DataFrame, signal: str, h: int, *, end: pd.Timestamp = FIT_END,
-                        mask: pd.Series | None = None, n_boot: int = 2000, seed: int = 0) -> SignalTest:
+def signal_forward_test(
+    frame: pd.DataFrame,
+    signal: str,
+    h: int,
+    *,
+    end: pd.Timestamp = FIT_END,
+    mask: pd.Series | None = None,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> SignalTest:
     """Mean h-day forward log return on signal days minus on other days (pp), three ways.
 
     1. all days, HAC (Newey-West) with lags = h (forward windows overlap by h - 1 days);
@@ -297,22 +331,39 @@ def signal_forward_test(frame: pd.DataFrame, signal: str, h: int, *, end: pd.Tim
     starts = thin_starts(ep["start"], h) if len(ep) else pd.DatetimeIndex([])
     excess = y.reindex(starts) - y[s == 0].mean()
     ep_p = float(sps.ttest_1samp(excess.dropna(), 0.0).pvalue) if excess.notna().sum() >= 2 else np.nan
-    return SignalTest(signal, h, int(len(y)), int(s.sum()), int(len(ep)), float(y[s == 1].mean()),
-                      float(y[s == 0].mean()), float(res.params["signal"]), float(lo), float(hi),
-                      float(res.pvalues["signal"]), int(res.hac_lags), float(b_lo), float(b_hi),
-                      int(excess.notna().sum()), float(excess.mean()), ep_p,
-                      float((y.reindex(starts) > 0).mean()) if len(starts) else np.nan)
+    return SignalTest(
+        signal,
+        h,
+        int(len(y)),
+        int(s.sum()),
+        int(len(ep)),
+        float(y[s == 1].mean()),
+        float(y[s == 0].mean()),
+        float(res.params["signal"]),
+        float(lo),
+        float(hi),
+        float(res.pvalues["signal"]),
+        int(res.hac_lags),
+        float(b_lo),
+        float(b_hi),
+        int(excess.notna().sum()),
+        float(excess.mean()),
+        ep_p,
+        float((y.reindex(starts) > 0).mean()) if len(starts) else np.nan,
+    )
 
 
 def h1_table(frame: pd.DataFrame, *, end: pd.Timestamp = FIT_END, n_boot: int = 2000) -> pd.DataFrame:
     """H1 for every F&G threshold and horizon: extreme-fear days versus all other days."""
-    rows = [signal_forward_test(frame, f"fear_le_{k}", h, end=end, n_boot=n_boot)
-            for k in FNG_THRESHOLDS for h in HORIZONS]
+    rows = [
+        signal_forward_test(frame, f"fear_le_{k}", h, end=end, n_boot=n_boot) for k in FNG_THRESHOLDS for h in HORIZONS
+    ]
     return pd.DataFrame([r.__dict__ for r in rows])
 
 
-def h2_table(frame: pd.DataFrame, *, fear: str = "fear_le_25", end: pd.Timestamp = FIT_END,
-             n_boot: int = 2000) -> pd.DataFrame:
+def h2_table(
+    frame: pd.DataFrame, *, fear: str = "fear_le_25", end: pd.Timestamp = FIT_END, n_boot: int = 2000
+) -> pd.DataFrame:
     """H2: among fear days, days with >= 2 exhaustion signals versus the rest (and each signal alone)."""
     mask = frame[fear] == 1
     rows = []
@@ -329,21 +380,31 @@ def fng_episode_history(frame: pd.DataFrame, threshold: int = 10, *, window_days
     the lowest close within ``window_days`` of it; ``recovered`` is the first close back at the entry
     price after that low.
     """
-    ep = episodes(frame[f"fear_le_{threshold}"] if f"fear_le_{threshold}" in frame
-                  else (frame["fng"] <= threshold).astype(float))
+    ep = episodes(
+        frame[f"fear_le_{threshold}"] if f"fear_le_{threshold}" in frame else (frame["fng"] <= threshold).astype(float)
+    )
     rows = []
     for _, e in ep.iterrows():
         o = outcome(frame["close"], e["start"], window_days=window_days)
-        rows.append({"start": e["start"].date(), "end": e["end"].date(), "signal_days": int(e["n_days"]),
-                     "min_fng": int(frame.loc[e["start"]:e["end"], "fng"].min()),
-                     "btc_usd": round(o["entry_usd"]), **{f"chg_{h}d_pct": o[f"chg_{h}d_pct"] for h in HORIZONS},
-                     "max_further_dd_pct": o["max_dd_pct"], "low_date": o["low_date"].date(),
-                     "recovered": o["recovered"].date() if pd.notna(o["recovered"]) else None,
-                     "known_at_fit_end": bool(e["start"] + pd.Timedelta(days=window_days) <= FIT_END)})
+        rows.append(
+            {
+                "start": e["start"].date(),
+                "end": e["end"].date(),
+                "signal_days": int(e["n_days"]),
+                "min_fng": int(frame.loc[e["start"] : e["end"], "fng"].min()),
+                "btc_usd": round(o["entry_usd"]),
+                **{f"chg_{h}d_pct": o[f"chg_{h}d_pct"] for h in HORIZONS},
+                "max_further_dd_pct": o["max_dd_pct"],
+                "low_date": o["low_date"].date(),
+                "recovered": o["recovered"].date() if pd.notna(o["recovered"]) else None,
+                "known_at_fit_end": bool(e["start"] + pd.Timedelta(days=window_days) <= FIT_END),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # --- models ----------------------------------------------------------------------------------------
+
 
 def _design(frame: pd.DataFrame, regressors: list[str]) -> pd.DataFrame:
     X = frame[regressors].copy()
@@ -366,8 +427,7 @@ def fit_logit(frame: pd.DataFrame, h: int, regressors: list[str], *, end: pd.Tim
     return res
 
 
-def fit_quantreg(frame: pd.DataFrame, h: int, regressors: list[str], q: float, *,
-                 end: pd.Timestamp = FIT_END):
+def fit_quantreg(frame: pd.DataFrame, h: int, regressors: list[str], q: float, *, end: pd.Timestamp = FIT_END):
     """Quantile regression of the h-day forward log return (%) on the regressors, returns realised by ``end``."""
     data = pd.concat([frame[f"fwd_{h}"].rename("y"), _design(frame, regressors)], axis=1)
     data = data[known_by(frame, h, end)].dropna()
@@ -377,8 +437,17 @@ def fit_quantreg(frame: pd.DataFrame, h: int, regressors: list[str], q: float, *
         return QuantReg(data["y"], X).fit(q=q, max_iter=5000)
 
 
-def quantreg_block_ci(frame: pd.DataFrame, h: int, regressors: list[str], q: float, term: str, *,
-                      end: pd.Timestamp = FIT_END, n_boot: int = 200, seed: int = 0) -> tuple[float, float]:
+def quantreg_block_ci(
+    frame: pd.DataFrame,
+    h: int,
+    regressors: list[str],
+    q: float,
+    term: str,
+    *,
+    end: pd.Timestamp = FIT_END,
+    n_boot: int = 200,
+    seed: int = 0,
+) -> tuple[float, float]:
     """95 % moving-block bootstrap (block = h days) interval for one QuantReg coefficient."""
     data = pd.concat([frame[f"fwd_{h}"].rename("y"), _design(frame, regressors)], axis=1)
     data = data[known_by(frame, h, end)].dropna()
@@ -403,14 +472,34 @@ def model_table(frame: pd.DataFrame, regressors: list[str], *, end: pd.Timestamp
         qr = fit_quantreg(frame, h, regressors, 0.5, end=end)
         ci = lg.conf_int()
         for term in lg.params.index:
-            rows.append({"h": h, "model": "logit P(ret>0)", "term": term, "coef": lg.params[term],
-                         "ci_low": ci.loc[term, 0], "ci_high": ci.loc[term, 1], "p_value": lg.pvalues[term],
-                         "n": int(lg.nobs), "cov": f"HAC lags={h}"})
+            rows.append(
+                {
+                    "h": h,
+                    "model": "logit P(ret>0)",
+                    "term": term,
+                    "coef": lg.params[term],
+                    "ci_low": ci.loc[term, 0],
+                    "ci_high": ci.loc[term, 1],
+                    "p_value": lg.pvalues[term],
+                    "n": int(lg.nobs),
+                    "cov": f"HAC lags={h}",
+                }
+            )
         qci = qr.conf_int()
         for term in qr.params.index:
-            rows.append({"h": h, "model": "QuantReg median, log %", "term": term, "coef": qr.params[term],
-                         "ci_low": qci.loc[term, 0], "ci_high": qci.loc[term, 1], "p_value": qr.pvalues[term],
-                         "n": int(qr.nobs), "cov": "iid kernel (too narrow: overlap)"})
+            rows.append(
+                {
+                    "h": h,
+                    "model": "QuantReg median, log %",
+                    "term": term,
+                    "coef": qr.params[term],
+                    "ci_low": qci.loc[term, 0],
+                    "ci_high": qci.loc[term, 1],
+                    "p_value": qr.pvalues[term],
+                    "n": int(qr.nobs),
+                    "cov": "iid kernel (too narrow: overlap)",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -427,8 +516,10 @@ def exhaustion_wald(frame: pd.DataFrame, h: int, *, end: pd.Timestamp = FIT_END)
 
 # --- H3 and the out-of-sample call -----------------------------------------------------------------
 
-def asof_values(frame: pd.DataFrame, p: pd.DataFrame, date: pd.Timestamp = FIT_END,
-                stale_days: int = 7) -> pd.DataFrame:
+
+def asof_values(
+    frame: pd.DataFrame, p: pd.DataFrame, date: pd.Timestamp = FIT_END, stale_days: int = 7
+) -> pd.DataFrame:
     """Each signal's latest observed value at ``date`` (looking back at most ``stale_days``), with the day
     it refers to.  Funding after the Coinglass series ends is Binance settled funding (other definition)."""
     date = pd.Timestamp(date)
@@ -436,18 +527,33 @@ def asof_values(frame: pd.DataFrame, p: pd.DataFrame, date: pd.Timestamp = FIT_E
     binance = p["funding_binance_settled_pct"].reindex(f.index)
     f["funding_pct"] = f["funding_pct"].combine_first(binance.where(f.index > f["funding_pct"].dropna().index.max()))
     f["funding_negative"] = (f["funding_pct"] < 0).astype(float).where(f["funding_pct"].notna())
-    items = {"fng": "F&G", "fear_le_10": "F&G <= 10", "fear_le_15": "F&G <= 15", "fear_le_25": "F&G <= 25",
-             "oi_dd_pct": "OI vs 90-day high, %", "oi_exhausted": "OI >= 20% below 90-day high",
-             "funding_pct": "funding, % per 8h", "funding_negative": "funding < 0",
-             "liq_spike": "long-liquidation spike (last 7 days)", "drawdown_pct": "BTC vs running high, %",
-             "deep_drawdown": "BTC >= 30% below running high", "past_ret_30": "past 30-day return, log %",
-             "vol_30": "30-day volatility, % a year"}
+    items = {
+        "fng": "F&G",
+        "fear_le_10": "F&G <= 10",
+        "fear_le_15": "F&G <= 15",
+        "fear_le_25": "F&G <= 25",
+        "oi_dd_pct": "OI vs 90-day high, %",
+        "oi_exhausted": "OI >= 20% below 90-day high",
+        "funding_pct": "funding, % per 8h",
+        "funding_negative": "funding < 0",
+        "liq_spike": "long-liquidation spike (last 7 days)",
+        "drawdown_pct": "BTC vs running high, %",
+        "deep_drawdown": "BTC >= 30% below running high",
+        "past_ret_30": "past 30-day return, log %",
+        "vol_30": "30-day volatility, % a year",
+    }
     rows = []
-    window = f.loc[date - pd.Timedelta(days=stale_days): date]
+    window = f.loc[date - pd.Timedelta(days=stale_days) : date]
     for col, label in items.items():
         s = window[col].dropna()
-        rows.append({"signal": col, "label": label, "value": float(s.iloc[-1]) if len(s) else np.nan,
-                     "as_of": s.index[-1].date() if len(s) else None})
+        rows.append(
+            {
+                "signal": col,
+                "label": label,
+                "value": float(s.iloc[-1]) if len(s) else np.nan,
+                "as_of": s.index[-1].date() if len(s) else None,
+            }
+        )
     return pd.DataFrame(rows).set_index("signal")
 
 
@@ -455,8 +561,9 @@ def window_signals(frame: pd.DataFrame, window: pd.DatetimeIndex = AS_OF_WINDOW)
     """Did each signal fire on any day of the article's window? (1/0, or NaN if never observed there)."""
     w = frame.reindex(window)
     cols = ["fear_le_10", "fear_le_15", "fear_le_25", *EXHAUSTION]
-    return pd.DataFrame({"signal": cols, "fired": [w[c].max() for c in cols],
-                         "days_observed": [int(w[c].notna().sum()) for c in cols]}).set_index("signal")
+    return pd.DataFrame(
+        {"signal": cols, "fired": [w[c].max() for c in cols], "days_observed": [int(w[c].notna().sum()) for c in cols]}
+    ).set_index("signal")
 
 
 def oos_forecast(frame: pd.DataFrame, p: pd.DataFrame, *, date: pd.Timestamp = FIT_END) -> pd.DataFrame:
@@ -482,8 +589,9 @@ def oos_forecast(frame: pd.DataFrame, p: pd.DataFrame, *, date: pd.Timestamp = F
         ep = episodes(frame["fear_le_10"])
         starts = ep["start"][ep["start"] + pd.Timedelta(days=h) <= date]
         r = frame[f"fwd_{h}"].reindex(starts)
-        row.update(n_fng10_episodes=int(r.notna().sum()), fng10_mean=float(r.mean()),
-                   fng10_share_up=float((r > 0).mean()))
+        row.update(
+            n_fng10_episodes=int(r.notna().sum()), fng10_mean=float(r.mean()), fng10_share_up=float((r > 0).mean())
+        )
         rows.append(row)
     return pd.DataFrame(rows).set_index("h")
 
@@ -491,16 +599,22 @@ def oos_forecast(frame: pd.DataFrame, p: pd.DataFrame, *, date: pd.Timestamp = F
 def oos_realised(frame: pd.DataFrame, entry: pd.Timestamp = FIT_END) -> pd.DataFrame:
     """Realised forward log returns (%) and direction from ``entry``, per horizon."""
     r = {h: float(frame.loc[entry, f"fwd_{h}"]) for h in HORIZONS}
-    return pd.DataFrame({"h": list(r), "realised_log_pct": list(r.values()),
-                         "up": [v > 0 for v in r.values()]}).set_index("h")
+    return pd.DataFrame(
+        {"h": list(r), "realised_log_pct": list(r.values()), "up": [v > 0 for v in r.values()]}
+    ).set_index("h")
 
 
 # --- estimates for the study registry (study/05_bottoming.yaml) ------------------------------------
 
 #: the five signals BOTTOM.H3 counts: extreme fear and the four exhaustion signals
 H3_SIGNALS = ("fear_le_10", *EXHAUSTION)
-H3_LABELS = {"fear_le_10": "F&G ≤ 10", "oi_exhausted": "OI exhausted", "funding_negative": "funding < 0",
-             "liq_spike": "liquidation spike", "deep_drawdown": "drawdown ≤ -30%"}
+H3_LABELS = {
+    "fear_le_10": "F&G ≤ 10",
+    "oi_exhausted": "OI exhausted",
+    "funding_negative": "funding < 0",
+    "liq_spike": "liquidation spike",
+    "deep_drawdown": "drawdown ≤ -30%",
+}
 #: the names of the robustness checks BOTTOM.H1.* and BOTTOM.H2.* require (study/05_bottoming.yaml)
 CHECK_BOOT = "block-bootstrap interval above zero"
 CHECK_EPISODES = "episode mean excess above zero"
@@ -512,16 +626,70 @@ def _boot_text(t: SignalTest) -> str:
     return f"block bootstrap {t.boot_low:.1f} to {t.boot_high:.1f}"
 
 
-def _signal_estimate(t: SignalTest, *, what: str, sample: str) -> Estimate:
+#: a signal test needs at least this many non-overlapping episodes to have a sampling interval
+MIN_EPISODES = 2
+
+
+def degenerate(t: SignalTest) -> str:
+    """Why a :class:`SignalTest` has no usable sampling interval, or "" when it has one.
+
+    Two cases: fewer than :data:`MIN_EPISODES` non-overlapping episodes (one episode is one draw, whatever the
+    number of its days), or HAC lags (= the horizon) of at least half the observations (fewer than two
+    non-overlapping forward windows fit in the sample, and the Newey-West variance with such a bandwidth is not
+    an estimate of anything).
+    """
+    k = t.n_episodes_nonoverlap
+    if k < MIN_EPISODES:
+        return (
+            f"{'one' if k == 1 else 'no'} non-overlapping episode{'' if k == 1 else 's'} of the signal with a "
+            f"realised {t.h}-day return ({t.n_signal_days} signal days): no sampling interval"
+        )
+    if t.hac_lags >= t.n_days / 2:
+        return (
+            f"HAC lags ({t.hac_lags}, the {t.h}-day overlap) are at least half the {t.n_days} observations: "
+            "no sampling interval"
+        )
+    return ""
+
+
+def signal_estimate(t: SignalTest, *, what: str, sample: str) -> Estimate:
     """A :class:`SignalTest` as an Estimate: the HAC difference and CI, with the bootstrap and the episode
-    test as named checks (a NaN bootstrap interval fails its check)."""
+    test as named checks (a NaN bootstrap interval fails its check).
+
+    A degenerate test (:func:`degenerate`) keeps its difference of means as a number but has no interval and no
+    p-value, and says why in ``missing``: the rules read it as "cannot be checked", and it stays out of the
+    Benjamini-Hochberg family."""
+    episodes_text = (
+        f"{t.n_signal_days} signal days in {t.n_episodes} episodes, {t.n_episodes_nonoverlap} non-overlapping"
+    )
+    checks = {CHECK_BOOT: bool(t.boot_low > 0), CHECK_EPISODES: bool(t.episode_mean_excess > 0)}
+    why = degenerate(t)
+    if why:
+        return Estimate(
+            value=t.diff,
+            interval="none",
+            n=t.n_days,
+            unit="pp (log %)",
+            sample=sample,
+            method=f"{what}; difference of means only, HAC lags={t.hac_lags} on {t.n_days} days ({episodes_text})",
+            checks=checks,
+            missing=why,
+        )
     return Estimate(
-        value=t.diff, low=t.hac_low, high=t.hac_high, interval="95% CI", p=t.hac_p, n=t.n_days,
-        unit="pp (log %)", sample=sample,
-        method=(f"{what}; OLS on a dummy, HAC lags={t.hac_lags} ({_boot_text(t)}; {t.n_signal_days} signal days "
-                f"in {t.n_episodes} episodes, {t.n_episodes_nonoverlap} non-overlapping: mean excess "
-                f"{t.episode_mean_excess:.1f} pp, p {t.episode_p:.2f})"),
-        checks={CHECK_BOOT: bool(t.boot_low > 0), CHECK_EPISODES: bool(t.episode_mean_excess > 0)})
+        value=t.diff,
+        low=t.hac_low,
+        high=t.hac_high,
+        interval="95% CI",
+        p=t.hac_p,
+        n=t.n_days,
+        unit="pp (log %)",
+        sample=sample,
+        method=(
+            f"{what}; OLS on a dummy, HAC lags={t.hac_lags} ({_boot_text(t)}; {episodes_text}: mean excess "
+            f"{t.episode_mean_excess:.1f} pp, p {t.episode_p:.2f})"
+        ),
+        checks=checks,
+    )
 
 
 def h3_count(frame: pd.DataFrame, window: pd.DatetimeIndex = AS_OF_WINDOW) -> Estimate:
@@ -537,13 +705,17 @@ def h3_count(frame: pd.DataFrame, window: pd.DatetimeIndex = AS_OF_WINDOW) -> Es
         return "not observed" if np.isnan(v) else ("yes" if v == 1 else "no")
 
     return Estimate(
-        value=float(n), interval="none", n=len(window), unit=f"signals of {len(H3_SIGNALS)}",
+        value=float(n),
+        interval="none",
+        n=len(window),
+        unit=f"signals of {len(H3_SIGNALS)}",
         sample=f"{window[0].date()} to {window[-1].date()}, any day",
-        method="signals firing on any as-of day: " + ", ".join(f"{H3_LABELS[c]} {state(v)}"
-                                                              for c, v in fired.items())
-               + f"; at most {same_day} on any one day",
+        method="signals firing on any as-of day: "
+        + ", ".join(f"{H3_LABELS[c]} {state(v)}" for c, v in fired.items())
+        + f"; at most {same_day} on any one day",
         readings={c: {f"{d:%Y-%m-%d}": w.loc[d, c] for d in window} for c in H3_SIGNALS},
-        text=f"{n} of {len(H3_SIGNALS)} fired")
+        text=f"{n} of {len(H3_SIGNALS)} fired",
+    )
 
 
 def estimates(p: pd.DataFrame) -> dict[str, Estimate]:
@@ -559,14 +731,18 @@ def estimates(p: pd.DataFrame) -> dict[str, Estimate]:
     for h in HORIZONS:
         last = (FIT_END - pd.Timedelta(days=h)).date()
         t = signal_forward_test(frame, "fear_le_10", h)
-        out[f"BOTTOM.H1.{h}d"] = _signal_estimate(
-            t, what=f"mean {h}-day forward log return, F&G ≤ 10 days minus other days",
-            sample=f"2018-02-01 to {last} (entry days)")
+        out[f"BOTTOM.H1.{h}d"] = signal_estimate(
+            t,
+            what=f"mean {h}-day forward log return, F&G ≤ 10 days minus other days",
+            sample=f"2018-02-01 to {last} (entry days)",
+        )
     for h in HORIZONS:
         last = (FIT_END - pd.Timedelta(days=h)).date()
         t = signal_forward_test(frame, "exhausted_2plus", h, mask=frame["fear_le_25"] == 1)
-        out[f"BOTTOM.H2.{h}d"] = _signal_estimate(
-            t, what=f"F&G ≤ 25 days: mean {h}-day forward log return with ≥ 2 of 4 exhaustion signals minus fewer",
-            sample=f"F&G ≤ 25 days with all four signals observed, to {last} (entry days)")
+        out[f"BOTTOM.H2.{h}d"] = signal_estimate(
+            t,
+            what=f"F&G ≤ 25 days: mean {h}-day forward log return with ≥ 2 of 4 exhaustion signals minus fewer",
+            sample=f"F&G ≤ 25 days with all four signals observed, to {last} (entry days)",
+        )
     out["BOTTOM.H3"] = h3_count(frame)
     return out
