@@ -140,8 +140,9 @@ def threshold(h: Hypothesis, e: Estimate, ctx: Context) -> Decision:
 
 
 def oos_gain(h: Hypothesis, e: Estimate, ctx: Context) -> Decision:
-    """An out-of-sample forecast gain (e.g. R² in %, with a 95 % CI, and a Diebold–Mariano p).  supported: the
-    gain is positive, its CI above zero and DM p < alpha.  contradicted: the CI lies below zero (the forecast
+    """An out-of-sample forecast gain (e.g. R² in %, or a Clark–West adjusted gain for nested models, with a 95 %
+    CI, and the registered test's p: Diebold–Mariano or Clark–West).  supported: the gain is positive, its CI
+    above zero and the test's p < alpha.  contradicted: the CI lies below zero (the forecast
     did worse than the benchmark).  Otherwise not supported."""
     if e.missing:
         return Decision(CANNOT, e.missing)
