@@ -113,8 +113,7 @@ def test_granger_table_shows_the_sign_of_every_link():
     r = g.set_index(["caused", "causing"]).loc[("liq_long", "ret")]
     assert r["p_value"] < 0.001 and r["lag_sum"] == pytest.approx(0.3, abs=0.05)
     assert r["lag_sum_low"] > 0 and r["net_sign"] == 1
-    assert (r["lag_sum"], r["lag_sum_low"], r["lag_sum_high"]) == pytest.approx(
-        stats.var_lag_sum(v, "liq_long", "ret"))
+    assert (r["lag_sum"], r["lag_sum_low"], r["lag_sum_high"]) == pytest.approx(stats.var_lag_sum(v, "liq_long", "ret"))
     assert lq.var_confirms(v, "liq_long", "ret", 1) and not lq.var_confirms(v, "liq_long", "ret", -1)
     # a link with no effect: the Wald test does not reject, so nothing is confirmed in either direction
     assert not lq.var_confirms(v, "ret", "liq_short", 1) and not lq.var_confirms(v, "ret", "liq_short", -1)
@@ -204,8 +203,17 @@ def test_estimates_cover_exactly_the_registered_ids(chapter):
     hyps = _registered()
     assert all(h.chapter == "02_liquidations" for h in hyps.values())
     assert set(est) == {k for k, h in hyps.items() if h.rule != "composite"}
-    assert set(est) == {"LIQ.H1.long", "LIQ.H1.short", "LIQ.H2.daily", "LIQ.H2.4h", "LIQ.H2s.daily", "LIQ.H3.daily",
-                        "LIQ.H4.feedback", "LIQ.amp.4h", "LIQ.oct10"}
+    assert set(est) == {
+        "LIQ.H1.long",
+        "LIQ.H1.short",
+        "LIQ.H2.daily",
+        "LIQ.H2.4h",
+        "LIQ.H2s.daily",
+        "LIQ.H3.daily",
+        "LIQ.H4.feedback",
+        "LIQ.amp.4h",
+        "LIQ.oct10",
+    }
     assert hyps["LIQ.loop"].rule == "composite" and hyps["LIQ.loop"].family == "summary"
     assert hyps["LIQ.loop"].components == ("LIQ.H2.daily", "LIQ.H2.4h", "LIQ.H4.feedback", "LIQ.amp.4h")
 

@@ -108,8 +108,15 @@ def daily_frame(p: pd.DataFrame, *, coin: str = "btc", coins: pd.DataFrame | Non
     return out
 
 
-def intraday_frame(liq: pd.DataFrame, close: pd.Series, coin: str, *, oi: pd.Series | None = None,
-                   funding: pd.Series | None = None, lev_window: int = 6 * 90) -> pd.DataFrame:
+def intraday_frame(
+    liq: pd.DataFrame,
+    close: pd.Series,
+    coin: str,
+    *,
+    oi: pd.Series | None = None,
+    funding: pd.Series | None = None,
+    lev_window: int = 6 * 90,
+) -> pd.DataFrame:
     """4h (or 1h) modelling frame: bar return and log long/short liquidations aligned on UTC bar *open* times.
 
     ``liq`` holds ``{coin}_liq_long_usd``/``{coin}_liq_short_usd`` (or ``liq_long_usd``/``liq_short_usd``);
@@ -146,13 +153,27 @@ def h1_mechanical(df: pd.DataFrame, *, side: str = "long", lags: int = 1) -> pd.
         X[f"liq_lag{k}"] = y.shift(k)
     res = stats.hac_ols(y, X)
     ci = res.conf_int()
-    return pd.DataFrame({"coef": res.params, "ci_low": ci[0], "ci_high": ci[1], "p_value": res.pvalues,
-                         "n": int(res.nobs), "hac_lags": res.hac_lags}).loc[["down_pct", "up_pct"]]
+    return pd.DataFrame(
+        {
+            "coef": res.params,
+            "ci_low": ci[0],
+            "ci_high": ci[1],
+            "p_value": res.pvalues,
+            "n": int(res.nobs),
+            "hac_lags": res.hac_lags,
+        }
+    ).loc[["down_pct", "up_pct"]]
 
 
 # --- H2: prediction beyond the mechanical link -----------------------------------------------------------------------
-def predictive(df: pd.DataFrame, *, x: str = "liq_long", lags: int = 3, exclude: pd.DatetimeIndex | None = None,
-               controls: list[str] | None = None) -> pd.Series:
+def predictive(
+    df: pd.DataFrame,
+    *,
+    x: str = "liq_long",
+    lags: int = 3,
+    exclude: pd.DatetimeIndex | None = None,
+    controls: list[str] | None = None,
+) -> pd.Series:
     """HAC OLS of the next period's return on ``x(t)`` controlling the return at t..t-lags+1 and both log liquidations.
 
     Controlling for ``ret(t)`` means the coefficient on ``x`` measures what liquidations add
@@ -173,8 +194,16 @@ def predictive(df: pd.DataFrame, *, x: str = "liq_long", lags: int = 3, exclude:
         y, X = y[keep], X[keep]
     res = stats.hac_ols(y, X)
     lo, hi = res.conf_int().loc[x]
-    return pd.Series({"coef": res.params[x], "ci_low": lo, "ci_high": hi, "p_value": res.pvalues[x],
-                      "n": int(res.nobs), "hac_lags": res.hac_lags})
+    return pd.Series(
+        {
+            "coef": res.params[x],
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_value": res.pvalues[x],
+            "n": int(res.nobs),
+            "hac_lags": res.hac_lags,
+        }
+    )
 
 
 def var_analysis(df: pd.DataFrame, *, maxlags: int = 10, ic: str = "aic") -> stats.VarResult:
@@ -210,8 +239,15 @@ def var_confirms(res: stats.VarResult, caused: str, causing: str, sign: int, alp
     return bool(r["p_value"] < alpha and r["net_sign"] == sign)
 
 
-def split_link(d: pd.DataFrame, split: pd.Timestamp, *, caused: str = "liq_long", causing: str = "ret",
-               alpha: float = 0.05, maxlags: int = 10) -> pd.DataFrame:
+def split_link(
+    d: pd.DataFrame,
+    split: pd.Timestamp,
+    *,
+    caused: str = "liq_long",
+    causing: str = "ret",
+    alpha: float = 0.05,
+    maxlags: int = 10,
+) -> pd.DataFrame:
     """The same VAR (:func:`var_analysis`, lag order by AIC in each half) fitted separately on the rows before
     ``split`` and on those from ``split`` on, with the summed lags of ``causing`` in the equation of ``caused``.
 
@@ -222,10 +258,20 @@ def split_link(d: pd.DataFrame, split: pd.Timestamp, *, caused: str = "liq_long"
     for name, f in (("before", d.loc[d.index < split]), ("from", d.loc[d.index >= split])):
         v = var_analysis(f, maxlags=maxlags)
         r = granger_table(v, alpha).set_index(["caused", "causing"]).loc[(caused, causing)]
-        rows.append({"half": name, "lag_sum": float(r["lag_sum"]), "ci_low": float(r["lag_sum_low"]),
-                     "ci_high": float(r["lag_sum_high"]), "net_sign": int(r["net_sign"]),
-                     "p_value": float(r["p_value"]), "lags": v.lag_order, "n": v.n,
-                     "first": f.index.min(), "last": f.index.max()})
+        rows.append(
+            {
+                "half": name,
+                "lag_sum": float(r["lag_sum"]),
+                "ci_low": float(r["lag_sum_low"]),
+                "ci_high": float(r["lag_sum_high"]),
+                "net_sign": int(r["net_sign"]),
+                "p_value": float(r["p_value"]),
+                "lags": v.lag_order,
+                "n": v.n,
+                "first": f.index.min(),
+                "last": f.index.max(),
+            }
+        )
     return pd.DataFrame(rows).set_index("half")
 
 
@@ -246,8 +292,16 @@ def orth_irf(model, horizon: int) -> pd.DataFrame:
         for j, imp in enumerate(names):
             for h in range(horizon + 1):
                 v, s = irf.orth_irfs[h, i, j], se[h, i, j]
-                rows.append({"impulse": imp, "response": resp, "h": h, "irf": v,
-                             "ci_low": v - 1.96 * s, "ci_high": v + 1.96 * s})
+                rows.append(
+                    {
+                        "impulse": imp,
+                        "response": resp,
+                        "h": h,
+                        "irf": v,
+                        "ci_low": v - 1.96 * s,
+                        "ci_high": v + 1.96 * s,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -289,16 +343,26 @@ def amplification(model, horizon: int, *, n_draws: int = 1000, seed: int = 0) ->
     ratios, extras = [], []
     for d in draws:
         B = d.reshape(params.shape)  # same (regressor, equation) layout as params
-        coefs = np.stack([B[1 + k * K: 1 + (k + 1) * K, :].T for k in range(p)])
+        coefs = np.stack([B[1 + k * K : 1 + (k + 1) * K, :].T for k in range(p)])
         t = _cum_return_response(coefs, chol, horizon, False)
         b = _cum_return_response(coefs, chol, horizon, True)
         ratios.append(t / b)
         extras.append(t - b)
     lo, hi = np.quantile(ratios, [0.025, 0.975])
     elo, ehi = np.quantile(extras, [0.025, 0.975])
-    return pd.Series({"total_pct": total, "no_loop_pct": base, "extra_pct": total - base,
-                      "extra_low": elo, "extra_high": ehi, "ratio": total / base, "ratio_low": lo,
-                      "ratio_high": hi, "horizon": horizon})
+    return pd.Series(
+        {
+            "total_pct": total,
+            "no_loop_pct": base,
+            "extra_pct": total - base,
+            "extra_low": elo,
+            "extra_high": ehi,
+            "ratio": total / base,
+            "ratio_low": lo,
+            "ratio_high": hi,
+            "horizon": horizon,
+        }
+    )
 
 
 def lp_responses(df: pd.DataFrame, horizons: range, *, shock: str, lags: int = 2) -> pd.DataFrame:
@@ -325,8 +389,16 @@ def hf_chain(df: pd.DataFrame, *, n_boot: int = 500, seed: int = 0, block: int =
     Step b: ``ret(t+2)`` on ``liq_long(t+1)``, controlling ``ret(t+1)``, ``ret(t)``, ``liq_short(t+1)``.
     Indirect effect a x b (% of ret(t+2) per 1 % ret(t)) with a moving-block bootstrap interval.
     """
-    d = pd.DataFrame({"ret0": df["ret"], "ret1": df["ret"].shift(-1), "ret2": df["ret"].shift(-2),
-                      "L0": df["liq_long"], "L1": df["liq_long"].shift(-1), "S1": df["liq_short"].shift(-1)}).dropna()
+    d = pd.DataFrame(
+        {
+            "ret0": df["ret"],
+            "ret1": df["ret"].shift(-1),
+            "ret2": df["ret"].shift(-2),
+            "L0": df["liq_long"],
+            "L1": df["liq_long"].shift(-1),
+            "S1": df["liq_short"].shift(-1),
+        }
+    ).dropna()
 
     def fit(data: pd.DataFrame, hac: bool):
         if hac:
@@ -348,14 +420,34 @@ def hf_chain(df: pd.DataFrame, *, n_boot: int = 500, seed: int = 0, block: int =
     lo, hi = np.quantile(prods, [0.025, 0.975])
     p_ind = 2 * min(np.mean(np.array(prods) <= 0), np.mean(np.array(prods) >= 0))
     ca, cb = ra.conf_int().loc["ret0"], rb.conf_int().loc["L1"]
-    return pd.DataFrame([
-        {"step": "a: ret(t) -> liq_long(t+1)", "coef": a, "ci_low": ca[0], "ci_high": ca[1],
-         "p_value": ra.pvalues["ret0"], "n": int(ra.nobs)},
-        {"step": "b: liq_long(t+1) -> ret(t+2)", "coef": b, "ci_low": cb[0], "ci_high": cb[1],
-         "p_value": rb.pvalues["L1"], "n": int(rb.nobs)},
-        {"step": "a x b: ret(t) -> ret(t+2) via liq", "coef": a * b, "ci_low": lo, "ci_high": hi,
-         "p_value": max(p_ind, 1 / n_boot), "n": len(d)},
-    ]).set_index("step")
+    return pd.DataFrame(
+        [
+            {
+                "step": "a: ret(t) -> liq_long(t+1)",
+                "coef": a,
+                "ci_low": ca[0],
+                "ci_high": ca[1],
+                "p_value": ra.pvalues["ret0"],
+                "n": int(ra.nobs),
+            },
+            {
+                "step": "b: liq_long(t+1) -> ret(t+2)",
+                "coef": b,
+                "ci_low": cb[0],
+                "ci_high": cb[1],
+                "p_value": rb.pvalues["L1"],
+                "n": int(rb.nobs),
+            },
+            {
+                "step": "a x b: ret(t) -> ret(t+2) via liq",
+                "coef": a * b,
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": max(p_ind, 1 / n_boot),
+                "n": len(d),
+            },
+        ]
+    ).set_index("step")
 
 
 def dollar_effect(df: pd.DataFrame, *, per_usd_m: float = 100.0, exclude: pd.DatetimeIndex | None = None) -> pd.Series:
@@ -364,19 +456,34 @@ def dollar_effect(df: pd.DataFrame, *, per_usd_m: float = 100.0, exclude: pd.Dat
     Controls: ret(t), ret(t-1) and short liquidations (US$ m), so the effect is beyond the same-bar move.
     """
     y = df["ret"].shift(-1).rename("ret_next")
-    X = pd.DataFrame({"long_per_unit": df["liq_long_m"] / per_usd_m, "ret0": df["ret"], "ret1": df["ret"].shift(1),
-                      "short_per_unit": df["liq_short_m"] / per_usd_m})
+    X = pd.DataFrame(
+        {
+            "long_per_unit": df["liq_long_m"] / per_usd_m,
+            "ret0": df["ret"],
+            "ret1": df["ret"].shift(1),
+            "short_per_unit": df["liq_short_m"] / per_usd_m,
+        }
+    )
     if exclude is not None:
         keep = ~X.index.isin(exclude)
         y, X = y[keep], X[keep]
     res = stats.hac_ols(y, X)
     lo, hi = res.conf_int().loc["long_per_unit"]
-    return pd.Series({"coef": res.params["long_per_unit"], "ci_low": lo, "ci_high": hi,
-                      "p_value": res.pvalues["long_per_unit"], "n": int(res.nobs), "hac_lags": res.hac_lags})
+    return pd.Series(
+        {
+            "coef": res.params["long_per_unit"],
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_value": res.pvalues["long_per_unit"],
+            "n": int(res.nobs),
+            "hac_lags": res.hac_lags,
+        }
+    )
 
 
-def bars_above(df: pd.DataFrame, thresholds_m: tuple[float, ...] = (100.0, 50.0), *,
-               col: str = "liq_long_m") -> pd.Series:
+def bars_above(
+    df: pd.DataFrame, thresholds_m: tuple[float, ...] = (100.0, 50.0), *, col: str = "liq_long_m"
+) -> pd.Series:
     """How many bars exceed each threshold (US$ m of ``col``), and out of how many bars with a value."""
     x = df[col].dropna()
     out = pd.Series({f"above US$ {t:g} m": int((x > t).sum()) for t in thresholds_m})
@@ -384,8 +491,7 @@ def bars_above(df: pd.DataFrame, thresholds_m: tuple[float, ...] = (100.0, 50.0)
     return out
 
 
-def drop_top_k(df: pd.DataFrame, ks: tuple[int, ...] = (0, 1, 3, 5, 10), *, per_usd_m: float = 100.0
-               ) -> pd.DataFrame:
+def drop_top_k(df: pd.DataFrame, ks: tuple[int, ...] = (0, 1, 3, 5, 10), *, per_usd_m: float = 100.0) -> pd.DataFrame:
     """Influence of the largest bars on :func:`dollar_effect`: refit without the k bars with the largest long
     liquidations, for each k in ``ks`` (k = 0: all bars).  One row per k: coefficient, 95 % CI, p, n and the
     smallest liquidation (US$ m) dropped.  Delegates to :func:`unwind.next_crash.influence` (one implementation).
@@ -399,8 +505,9 @@ def drop_top_k(df: pd.DataFrame, ks: tuple[int, ...] = (0, 1, 3, 5, 10), *, per_
 
 
 # --- H3: leverage state ---------------------------------------------------------------------------------------------
-def leverage_interaction(df: pd.DataFrame, *, state: str = "lev_z", side: str = "long",
-                         exclude: pd.DatetimeIndex | None = None) -> pd.DataFrame:
+def leverage_interaction(
+    df: pd.DataFrame, *, state: str = "lev_z", side: str = "long", exclude: pd.DatetimeIndex | None = None
+) -> pd.DataFrame:
     """Does the predictive link depend on the leverage state? HAC OLS of ret(t+1) on liq, state(t-1) and their product.
 
     The state is lagged one period so that the crash itself does not define the state.  H3 for longs:
@@ -410,16 +517,18 @@ def leverage_interaction(df: pd.DataFrame, *, state: str = "lev_z", side: str = 
     x = df[f"liq_{side}"]
     s = df[state].shift(1)
     s = (s - s.mean()) / s.std()
-    X = pd.DataFrame({"liq": x, "state": s, "liq_x_state": (x - x.mean()) * s, "ret0": df["ret"],
-                      "ret1": df["ret"].shift(1)})
+    X = pd.DataFrame(
+        {"liq": x, "state": s, "liq_x_state": (x - x.mean()) * s, "ret0": df["ret"], "ret1": df["ret"].shift(1)}
+    )
     y = df["ret"].shift(-1).rename("ret_next")
     if exclude is not None:
         keep = ~X.index.isin(exclude)
         y, X = y[keep], X[keep]
     res = stats.hac_ols(y, X)
     ci = res.conf_int()
-    return pd.DataFrame({"coef": res.params, "ci_low": ci[0], "ci_high": ci[1], "p_value": res.pvalues,
-                         "n": int(res.nobs)}).loc[["liq", "state", "liq_x_state"]]
+    return pd.DataFrame(
+        {"coef": res.params, "ci_low": ci[0], "ci_high": ci[1], "p_value": res.pvalues, "n": int(res.nobs)}
+    ).loc[["liq", "state", "liq_x_state"]]
 
 
 def h1_by_state(df: pd.DataFrame, *, state: str = "lev_z") -> pd.Series:
@@ -427,17 +536,32 @@ def h1_by_state(df: pd.DataFrame, *, state: str = "lev_z") -> pd.Series:
     s = df[state].shift(1)
     s = (s - s.mean()) / s.std()
     down = (-df["ret"]).clip(lower=0)
-    X = pd.DataFrame({"down_pct": down, "state": s, "down_x_state": down * s, "up_pct": df["ret"].clip(lower=0),
-                      "liq_lag1": df["liq_long"].shift(1)})
+    X = pd.DataFrame(
+        {
+            "down_pct": down,
+            "state": s,
+            "down_x_state": down * s,
+            "up_pct": df["ret"].clip(lower=0),
+            "liq_lag1": df["liq_long"].shift(1),
+        }
+    )
     res = stats.hac_ols(df["liq_long"], X)
     lo, hi = res.conf_int().loc["down_x_state"]
-    return pd.Series({"coef": res.params["down_x_state"], "ci_low": lo, "ci_high": hi,
-                      "p_value": res.pvalues["down_x_state"], "n": int(res.nobs)})
+    return pd.Series(
+        {
+            "coef": res.params["down_x_state"],
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_value": res.pvalues["down_x_state"],
+            "n": int(res.nobs),
+        }
+    )
 
 
 # --- tails ----------------------------------------------------------------------------------------------------------
-def quantile_effects(df: pd.DataFrame, quantiles: tuple[float, ...] = (0.05, 0.1, 0.5, 0.9, 0.95), *,
-                     x: str = "liq_long") -> pd.DataFrame:
+def quantile_effects(
+    df: pd.DataFrame, quantiles: tuple[float, ...] = (0.05, 0.1, 0.5, 0.9, 0.95), *, x: str = "liq_long"
+) -> pd.DataFrame:
     """Quantile regressions of ret(t+1) on ``x(t)`` and ret(t): is the lower tail (crash) side more exposed?
 
     Include upper quantiles: if liquidations widen both tails alike, they signal volatility, not crashes.
@@ -450,8 +574,16 @@ def quantile_effects(df: pd.DataFrame, quantiles: tuple[float, ...] = (0.05, 0.1
             warnings.simplefilter("ignore", IterationLimitWarning)  # near-degenerate fits in the extreme quantiles
             res = QuantReg(d["ret_next"], X).fit(q=q, max_iter=5000)
         lo, hi = res.conf_int().loc[x]
-        rows.append({"quantile": q, "coef": res.params[x], "ci_low": lo, "ci_high": hi,
-                     "p_value": res.pvalues[x], "n": int(res.nobs)})
+        rows.append(
+            {
+                "quantile": q,
+                "coef": res.params[x],
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": res.pvalues[x],
+                "n": int(res.nobs),
+            }
+        )
     return pd.DataFrame(rows).set_index("quantile")
 
 
@@ -469,8 +601,16 @@ def event_rank(series: pd.Series, day: pd.Timestamp, *, largest: bool = True) ->
     v = s.loc[day]
     rank = int((s > v).sum() + 1) if largest else int((s < v).sum() + 1)
     n = len(s)
-    return pd.Series({"value": v, "rank": rank, "n": n, "percentile": 100 * (1 - (rank - 1) / n),
-                      "p_value": rank / n, "first": s.index.min()})
+    return pd.Series(
+        {
+            "value": v,
+            "rank": rank,
+            "n": n,
+            "percentile": 100 * (1 - (rank - 1) / n),
+            "p_value": rank / n,
+            "first": s.index.min(),
+        }
+    )
 
 
 def crash_window(day: pd.Timestamp = CRASH) -> pd.DatetimeIndex:
@@ -483,8 +623,9 @@ def rank_against(value: float, history: pd.Series) -> pd.Series:
     h = history.dropna()
     rank = int((h > value).sum() + 1)
     n = len(h) + 1
-    return pd.Series({"value": value, "rank": rank, "n": n, "percentile": 100 * (1 - (rank - 1) / n),
-                      "p_value": rank / n})
+    return pd.Series(
+        {"value": value, "rank": rank, "n": n, "percentile": 100 * (1 - (rank - 1) / n), "p_value": rank / n}
+    )
 
 
 def stationarity_table(df: pd.DataFrame, cols: list[str], label: str) -> pd.DataFrame:
@@ -509,8 +650,13 @@ def load_4h(coin: str = "btc") -> pd.DataFrame:
     liq = cg.binance_liquidations_4h()
     if coin == "btc":
         close = bn.binance_intraday("BTCUSDT", "spot", "4h")["close_usdt"]
-        return intraday_frame(liq, close, coin, oi=cg.oi_all_venues_4h()["oi_all_venues_close_usd"],
-                              funding=cg.funding_weighted_4h()["funding_oiw_pct"])
+        return intraday_frame(
+            liq,
+            close,
+            coin,
+            oi=cg.oi_all_venues_4h()["oi_all_venues_close_usd"],
+            funding=cg.funding_weighted_4h()["funding_oiw_pct"],
+        )
     close = resample_closes(bn.binance_intraday(f"{coin.upper()}USDT", "spot", "1h"), "4h")
     return intraday_frame(liq, close, coin)
 
@@ -520,8 +666,9 @@ def load_1h_2026() -> pd.DataFrame:
     from .sources import binance as bn
     from .sources import coinglass as cg
 
-    return intraday_frame(cg.bob_liquidations_1h_2026(), bn.binance_intraday("BTCUSDT", "spot", "1h")["close_usdt"],
-                          "btc")
+    return intraday_frame(
+        cg.bob_liquidations_1h_2026(), bn.binance_intraday("BTCUSDT", "spot", "1h")["close_usdt"], "btc"
+    )
 
 
 def crash_bars(index: pd.DatetimeIndex, day: pd.Timestamp = CRASH) -> pd.DatetimeIndex:
@@ -541,8 +688,10 @@ def oi_drop_rank(daily_oi_bob: pd.Series, oi_4h: pd.Series, day: pd.Timestamp = 
     fall4 = -100 * np.log(d4).diff()
     fall_b = -100 * np.log(daily_oi_bob).diff()
     v = fall4.loc[day]
-    rows = [rank_against(v, fall4[fall4.index < day]).rename("4h pull, 2024-11-22 on"),
-            rank_against(v, fall_b[fall_b.index < day]).rename("daily pull, 2020-02-28 to 2025-09-08")]
+    rows = [
+        rank_against(v, fall4[fall4.index < day]).rename("4h pull, 2024-11-22 on"),
+        rank_against(v, fall_b[fall_b.index < day]).rename("daily pull, 2020-02-28 to 2025-09-08"),
+    ]
     out = pd.DataFrame(rows)
     out["fall_pct"] = 100 * (1 - np.exp(-v / 100))
     return out
@@ -569,9 +718,25 @@ def evidence(p: pd.DataFrame, *, n_draws: int = 1000) -> dict:
     h3 = leverage_interaction(d).loc["liq_x_state"]
     h3_4h = leverage_interaction(h4).loc["liq_x_state"]
     oi = oi_drop_rank(cg.bob_btc_daily()["oi_all_venues_usd"], cg.oi_all_venues_4h()["oi_all_venues_close_usd"])
-    return {"daily": d, "h4": h4, "h1_long": h1l, "h1_short": h1s, "h2_daily": h2_daily, "h2s_daily": h2s_daily,
-            "dollar": dollar, "dollar_ex": dollar_ex, "h2_4h_log": h2_4h_log, "var_d": v_d, "var4": v4, "amp": amp,
-            "wald4": float(wald4), "h3": h3, "h3_4h": h3_4h, "oi_rank": oi, "fb_split": fb_split}
+    return {
+        "daily": d,
+        "h4": h4,
+        "h1_long": h1l,
+        "h1_short": h1s,
+        "h2_daily": h2_daily,
+        "h2s_daily": h2s_daily,
+        "dollar": dollar,
+        "dollar_ex": dollar_ex,
+        "h2_4h_log": h2_4h_log,
+        "var_d": v_d,
+        "var4": v4,
+        "amp": amp,
+        "wald4": float(wald4),
+        "h3": h3,
+        "h3_4h": h3_4h,
+        "oi_rank": oi,
+        "fb_split": fb_split,
+    }
 
 
 def _span(idx: pd.Index) -> str:
@@ -580,8 +745,15 @@ def _span(idx: pd.Index) -> str:
 
 def _ci(r: pd.Series, **kw) -> Estimate:
     """An Estimate from a regression row (coef, ci_low, ci_high, p_value, n)."""
-    return Estimate(value=float(r["coef"]), low=float(r["ci_low"]), high=float(r["ci_high"]), interval="95% CI",
-                    p=float(r["p_value"]), n=int(r["n"]), **kw)
+    return Estimate(
+        value=float(r["coef"]),
+        low=float(r["ci_low"]),
+        high=float(r["ci_high"]),
+        interval="95% CI",
+        p=float(r["p_value"]),
+        n=int(r["n"]),
+        **kw,
+    )
 
 
 def _holds(r: pd.Series, sign: int, alpha: float) -> bool:
@@ -595,49 +767,91 @@ def estimates_from(ev: dict, alpha: float = 0.05) -> dict[str, Estimate]:
     day_s = f"BTC daily {_span(d.dropna(subset=['ret', 'liq_long']).index)}, Binance-only liquidations"
     h4_s = f"BTC 4h {_span(h4.index.tz_convert(None))}, Binance-only liquidations, Binance spot returns"
     out: dict[str, Estimate] = {}
-    out["LIQ.H1.long"] = _ci(ev["h1_long"], unit="log pts per 1% fall", sample=day_s,
-                             method=f"HAC OLS (lags {int(ev['h1_long']['hac_lags'])}) of log(1+US$ m) long "
-                                    "liquidations on the down move, up move and one own lag")
-    out["LIQ.H1.short"] = _ci(ev["h1_short"], unit="log pts per 1% rise", sample=day_s,
-                              method=f"HAC OLS (lags {int(ev['h1_short']['hac_lags'])}) of log(1+US$ m) short "
-                                     "liquidations on the up move, down move and one own lag")
-    out["LIQ.H2.daily"] = _ci(ev["h2_daily"], unit="% next-day return per log pt", sample=day_s,
-                              method="HAC OLS ret(t+1) on log long liq(t), ctrl ret(t..t-2), short liq(t)",
-                              checks={"VAR confirms": var_confirms(v_d, "ret", "liq_long", -1, alpha)})
-    out["LIQ.H2.4h"] = _ci(ev["dollar"], unit="% next 4h return per US$ 100 m", sample=h4_s,
-                           method="HAC OLS ret(t+1) on long liq(t) in US$ 100 m, ctrl ret(t), ret(t-1), short liq(t)",
-                           checks={"holds without 10/10": _holds(ev["dollar_ex"], -1, alpha),
-                                   "holds in logs": _holds(ev["h2_4h_log"], -1, alpha),
-                                   "VAR confirms": var_confirms(v4, "ret", "liq_long", -1, alpha)})
-    out["LIQ.H2s.daily"] = _ci(ev["h2s_daily"], unit="% next-day return per log pt", sample=day_s,
-                               method="HAC OLS ret(t+1) on log short liq(t), ctrl ret(t..t-2), long liq(t)",
-                               checks={"VAR confirms": var_confirms(v_d, "ret", "liq_short", 1, alpha)})
+    out["LIQ.H1.long"] = _ci(
+        ev["h1_long"],
+        unit="log pts per 1% fall",
+        sample=day_s,
+        method=f"HAC OLS (lags {int(ev['h1_long']['hac_lags'])}) of log(1+US$ m) long "
+        "liquidations on the down move, up move and one own lag",
+    )
+    out["LIQ.H1.short"] = _ci(
+        ev["h1_short"],
+        unit="log pts per 1% rise",
+        sample=day_s,
+        method=f"HAC OLS (lags {int(ev['h1_short']['hac_lags'])}) of log(1+US$ m) short "
+        "liquidations on the up move, down move and one own lag",
+    )
+    out["LIQ.H2.daily"] = _ci(
+        ev["h2_daily"],
+        unit="% next-day return per log pt",
+        sample=day_s,
+        method="HAC OLS ret(t+1) on log long liq(t), ctrl ret(t..t-2), short liq(t)",
+        checks={"VAR confirms": var_confirms(v_d, "ret", "liq_long", -1, alpha)},
+    )
+    out["LIQ.H2.4h"] = _ci(
+        ev["dollar"],
+        unit="% next 4h return per US$ 100 m",
+        sample=h4_s,
+        method="HAC OLS ret(t+1) on long liq(t) in US$ 100 m, ctrl ret(t), ret(t-1), short liq(t)",
+        checks={
+            "holds without 10/10": _holds(ev["dollar_ex"], -1, alpha),
+            "holds in logs": _holds(ev["h2_4h_log"], -1, alpha),
+            "VAR confirms": var_confirms(v4, "ret", "liq_long", -1, alpha),
+        },
+    )
+    out["LIQ.H2s.daily"] = _ci(
+        ev["h2s_daily"],
+        unit="% next-day return per log pt",
+        sample=day_s,
+        method="HAC OLS ret(t+1) on log short liq(t), ctrl ret(t..t-2), long liq(t)",
+        checks={"VAR confirms": var_confirms(v_d, "ret", "liq_short", 1, alpha)},
+    )
     h3 = ev["h3"]
-    out["LIQ.H3.daily"] = _ci(h3, unit="% per log pt per 1 sd of leverage",
-                              sample=f"BTC daily {_span(d.dropna(subset=['lev_z', 'liq_long', 'ret']).index)}, "
-                                     "Binance-only liquidations, all-venue OI",
-                              method="HAC OLS ret(t+1) on long liq x leverage z(t-1), ctrl liq, state, ret(t..t-1)",
-                              checks={"same sign at 4h": bool(ev["h3_4h"]["coef"] < 0)})
+    out["LIQ.H3.daily"] = _ci(
+        h3,
+        unit="% per log pt per 1 sd of leverage",
+        sample=f"BTC daily {_span(d.dropna(subset=['lev_z', 'liq_long', 'ret']).index)}, "
+        "Binance-only liquidations, all-venue OI",
+        method="HAC OLS ret(t+1) on long liq x leverage z(t-1), ctrl liq, state, ret(t..t-1)",
+        checks={"same sign at 4h": bool(ev["h3_4h"]["coef"] < 0)},
+    )
     fb = granger_link(v_d, "liq_long", "ret")
     out["LIQ.H4.feedback"] = Estimate(
-        value=float(fb["lag_sum"]), low=float(fb["lag_sum_low"]), high=float(fb["lag_sum_high"]), interval="95% CI",
-        p=float(fb["p_value"]), n=v_d.n, unit="log pts of long liq per 1% return, summed over lags", sample=day_s,
+        value=float(fb["lag_sum"]),
+        low=float(fb["lag_sum_low"]),
+        high=float(fb["lag_sum_high"]),
+        interval="95% CI",
+        p=float(fb["p_value"]),
+        n=v_d.n,
+        unit="log pts of long liq per 1% return, summed over lags",
+        sample=day_s,
         method=f"VAR({v_d.lag_order}, AIC) of ret, log long, log short liq; summed lags of ret in the long-liq "
-               "equation; Wald p of ret -> long liq",
-        checks={SPLIT_CHECK: same_sign_halves(ev["fb_split"])})
+        "equation; Wald p of ret -> long liq",
+        checks={SPLIT_CHECK: same_sign_halves(ev["fb_split"])},
+    )
     amp = ev["amp"]
     out["LIQ.amp.4h"] = Estimate(
-        value=float(amp["ratio"]) - 1, low=float(amp["ratio_low"]) - 1, high=float(amp["ratio_high"]) - 1,
-        interval="95% CI", p=ev["wald4"], n=v4.n, unit="amplification ratio - 1, 24h", sample=h4_s,
+        value=float(amp["ratio"]) - 1,
+        low=float(amp["ratio_low"]) - 1,
+        high=float(amp["ratio_high"]) - 1,
+        interval="95% CI",
+        p=ev["wald4"],
+        n=v4.n,
+        unit="amplification ratio - 1, 24h",
+        sample=h4_s,
         method=f"VAR({v4.lag_order}) ordering ret, long, short; cum. 24h response to a -1% shock with / without the "
-               "liquidation terms; interval of coefficient draws; Wald p of long liq -> ret",
-        text=f"ratio {amp['ratio']:.2f} ({amp['ratio_low']:.2f} to {amp['ratio_high']:.2f})")
+        "liquidation terms; interval of coefficient draws; Wald p of long liq -> ret",
+        text=f"ratio {amp['ratio']:.2f} ({amp['ratio_low']:.2f} to {amp['ratio_high']:.2f})",
+    )
     oi = ev["oi_rank"].iloc[1]  # ranked against the long daily pull: the stricter comparison
     out["LIQ.oct10"] = Estimate(
-        value=float(oi["p_value"]), n=int(oi["n"]), unit="empirical rank p (rank / n)",
+        value=float(oi["p_value"]),
+        n=int(oi["n"]),
+        unit="empirical rank p (rank / n)",
         sample="all-venue BTC OI, daily pull 2020-02-28 .. 2025-09-08, 10/10 from the 4h pull",
         method="rank of the one-day fall in all-venue OI among itself and every earlier day",
-        text=f"OI fell {oi['fall_pct']:.1f}% on 10/10, rank {int(oi['rank'])} of {int(oi['n'])}")
+        text=f"OI fell {oi['fall_pct']:.1f}% on 10/10, rank {int(oi['rank'])} of {int(oi['n'])}",
+    )
     return out
 
 
@@ -671,14 +885,23 @@ def robustness(p: pd.DataFrame, ev: dict, coins: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for name, f, ex in variants:
         r = predictive(f, exclude=ex)
-        rows.append({"variant": name, "coef_pct_per_logpt": r["coef"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
-                     "p_value": r["p_value"], "n": int(r["n"])})
+        rows.append(
+            {
+                "variant": name,
+                "coef_pct_per_logpt": r["coef"],
+                "ci_low": r["ci_low"],
+                "ci_high": r["ci_high"],
+                "p_value": r["p_value"],
+                "n": int(r["n"]),
+            }
+        )
     out = pd.DataFrame(rows)
     # amplification (VAR, ordering ret first) for the intraday samples
     amps = {}
     for coin, f in frames.items():
         amps[f"{coin} 4h, Binance-only"] = amplification(var_analysis(f).model, 6, n_draws=300)
     amps["BTC 1h, Binance+Bybit+OKX, 2025-11-23..2026-05-22"] = amplification(
-        var_analysis(h1, maxlags=24).model, 24, n_draws=300)
+        var_analysis(h1, maxlags=24).model, 24, n_draws=300
+    )
     amp = pd.DataFrame(amps).T[["ratio", "ratio_low", "ratio_high"]]
     return out.merge(amp, left_on="variant", right_index=True, how="left")
