@@ -261,7 +261,8 @@ def test_engine_bh_family_composites_and_labels():
     t = engine.decide(hyps, ests, BOOK)
     assert math.isnan(t.loc["D", "p_bh"]) and t.loc["A", "p_bh"] == pytest.approx(0.02)
     assert list(t["verdict"]) == [SUPPORTED, NOT, SUPPORTED, PARTLY]
-    assert t.loc["S", "label"] == "partly supported (by reading)"
+    assert t.loc["S", "label"] == "partly supported (by part)"
+    assert engine.label(PARTLY, False, "tolerance") == "partly supported (by reading)"
     assert engine.label(SUPPORTED, True) == "supported †"
 
 

@@ -41,10 +41,12 @@ COLUMNS = [
 ]
 
 
-def label(word: str, date_sensitive: bool) -> str:
-    """The verdict as the book prints it: the word, "(by reading)" on *partly supported*, and a dagger when
-    another possible publication date would give another word."""
-    out = word + (" (by reading)" if word == PARTLY else "")
+def label(word: str, date_sensitive: bool, rule: str = "tolerance") -> str:
+    """The verdict as the book prints it: the word; on *partly supported* "(by reading)" for a claim with several
+    readings, "(by part)" for a story made of parts; and a dagger when another possible publication date would
+    give another word."""
+    qualifier = " (by part)" if rule == "composite" else " (by reading)"
+    out = word + (qualifier if word == PARTLY else "")
     return out + (" †" if date_sensitive else "")
 
 
@@ -120,7 +122,7 @@ def decide(hyps: dict[str, Hypothesis], ests: dict[str, Estimate], book: Book) -
                 "method": e.method,
                 "verdict": d.word,
                 "date_sensitive": d.date_sensitive,
-                "label": label(d.word, d.date_sensitive),
+                "label": label(d.word, d.date_sensitive, h.rule),
                 "reason": d.reason,
             }
         )
