@@ -14,8 +14,9 @@ DAYS = pd.date_range("2025-01-02", "2025-01-07", freq="D")  # Thu .. Tue
 
 def test_align_returns_spans_the_weekend_and_skips_a_holiday():
     btc = pd.Series([100, 110, 120, 130, 121, 133.1], index=DAYS)
-    asset = pd.DataFrame({"gold": [50, 50, np.nan, np.nan, 55, np.nan],
-                          "y10": [4.00, 4.10, np.nan, np.nan, 4.25, np.nan]}, index=DAYS)
+    asset = pd.DataFrame(
+        {"gold": [50, 50, np.nan, np.nan, 55, np.nan], "y10": [4.00, 4.10, np.nan, np.nan, 4.25, np.nan]}, index=DAYS
+    )
     clock = pd.Series("c", index=DAYS)
     r = gold.align_returns(btc, clock, asset, diff_cols={"y10"})
     # Thu->Fri and Fri->Mon only; Tuesday (asset holiday) has no row, nothing is filled
@@ -38,8 +39,9 @@ def test_align_returns_drops_a_return_whose_ends_use_different_clocks():
 
 
 def test_btc_at_us_close_prefers_the_16h_price_and_names_the_clock():
-    p = pd.DataFrame({"btc_usclose_usdt": [np.nan, 101.0, np.nan],
-                      "btc_close_usd": [99.0, 102.0, 103.0]}, index=DAYS[:3])
+    p = pd.DataFrame(
+        {"btc_usclose_usdt": [np.nan, 101.0, np.nan], "btc_close_usd": [99.0, 102.0, 103.0]}, index=DAYS[:3]
+    )
     b = gold.btc_at_us_close(p)
     assert b["btc_usd"].tolist() == [99.0, 101.0, 103.0]
     assert b["clock"].tolist() == [gold.UTC_CLOCK, gold.US_CLOCK, gold.UTC_CLOCK]
@@ -65,8 +67,10 @@ def test_strongest_pair_test_finds_the_stronger_pair():
     rng = np.random.default_rng(1)
     n = 300
     e = rng.normal(size=n)
-    df = pd.DataFrame({"btc": e, "gold": rng.normal(size=n), "ndx": e + 0.5 * rng.normal(size=n),
-                       "dxy": rng.normal(size=n)}, index=pd.date_range("2024-01-01", periods=n))
+    df = pd.DataFrame(
+        {"btc": e, "gold": rng.normal(size=n), "ndx": e + 0.5 * rng.normal(size=n), "dxy": rng.normal(size=n)},
+        index=pd.date_range("2024-01-01", periods=n),
+    )
     h = gold.strongest_pair_test(df, "gold", ["ndx", "dxy"], n_boot=300)
     assert h["best_other"] == "ndx"
     assert h["diff"] < 0 and h["ci_high"] < 0 and h["p_value"] < 0.05
@@ -77,9 +81,16 @@ def test_strongest_pair_bootstrap_reselects_the_best_other_pair_in_every_draw():
     rng = np.random.default_rng(11)
     n = 250
     e = rng.normal(size=n)
-    df = pd.DataFrame({"btc": e, "gold": 0.3 * e + rng.normal(size=n), "a": e + 1.2 * rng.normal(size=n),
-                       "b": e + 1.2 * rng.normal(size=n), "c": rng.normal(size=n)},
-                      index=pd.date_range("2024-01-01", periods=n))
+    df = pd.DataFrame(
+        {
+            "btc": e,
+            "gold": 0.3 * e + rng.normal(size=n),
+            "a": e + 1.2 * rng.normal(size=n),
+            "b": e + 1.2 * rng.normal(size=n),
+            "c": rng.normal(size=n),
+        },
+        index=pd.date_range("2024-01-01", periods=n),
+    )
     others = ["a", "b", "c"]
     draws = gold.strongest_pair_draws(df, "gold", others, n_boot=400)
     share = draws["best_other"].value_counts(normalize=True)
@@ -190,7 +201,7 @@ def test_relative_performance_by_hand_and_weekend_levels():
 
 def test_mean_gap_test_sums_the_daily_gap():
     idx = pd.bdate_range("2025-10-13", periods=20)
-    r = pd.DataFrame({"btc": np.r_[-1.0, -3.0] .repeat(10), "gold": 0.0}, index=idx)
+    r = pd.DataFrame({"btc": np.r_[-1.0, -3.0].repeat(10), "gold": 0.0}, index=idx)
     t = gold.mean_gap_test(r, "btc", "gold")
     assert t["n"] == 20 and t["sum_pp"] == pytest.approx(-40.0) and t["mean_pp"] == pytest.approx(-2.0)
     assert t["sum_low"] < -40 < t["sum_high"]
@@ -211,8 +222,14 @@ def test_pair_returns_rejects_an_unknown_clock():
 
 
 def test_chart_frame_keeps_the_last_row_per_week_and_series():
-    d = pd.DataFrame({"date": list(pd.bdate_range("2025-11-03", periods=10)) * 2,
-                      "pair": ["a"] * 10 + ["b"] * 10, "r": np.arange(20) / 3, "extra": 1})
+    d = pd.DataFrame(
+        {
+            "date": list(pd.bdate_range("2025-11-03", periods=10)) * 2,
+            "pair": ["a"] * 10 + ["b"] * 10,
+            "r": np.arange(20) / 3,
+            "extra": 1,
+        }
+    )
     out = gold.chart_frame(d, ["date", "pair", "r"], weekly_on="date")
     assert list(out.columns) == ["date", "pair", "r"] and len(out) == 4
     assert out["date"].dt.day_of_week.eq(4).all()  # Fridays
@@ -311,9 +328,15 @@ def test_pair_ranking_orders_by_absolute_correlation_and_brackets_the_rank():
     n = 300
     idx = pd.bdate_range("2024-01-01", periods=n)
     e = rng.normal(size=n)
-    df = pd.DataFrame({"btc_close_usd": 100 * np.exp(np.cumsum(e) / 100), "btc_usclose_usdt": np.nan,
-                       "a": 100 * np.exp(np.cumsum(-e + 0.3 * rng.normal(size=n)) / 100),
-                       "b": 100 * np.exp(np.cumsum(rng.normal(size=n)) / 100)}, index=idx)
+    df = pd.DataFrame(
+        {
+            "btc_close_usd": 100 * np.exp(np.cumsum(e) / 100),
+            "btc_usclose_usdt": np.nan,
+            "a": 100 * np.exp(np.cumsum(-e + 0.3 * rng.normal(size=n)) / 100),
+            "b": 100 * np.exp(np.cumsum(rng.normal(size=n)) / 100),
+        },
+        index=idx,
+    )
     t = gold.pair_ranking(df, pairs={"a": "a", "b": "b"}, start=idx[0], end=idx[-1], n_boot=200)
     assert list(t.index) == ["a", "b"] and t["rank"].tolist() == [1, 2]
     assert t.loc["a", "r"] < -0.5  # ranked by |r|: a strong negative pair is the strongest

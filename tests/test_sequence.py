@@ -62,8 +62,12 @@ def test_negative_pre_window_but_positive_cumulative_flow_is_no():
 
 
 def test_the_start_day_itself_cannot_be_the_drop_day():
-    r = sq.order_test(_flows({}), _oi_chg("2025-10-06", -40.0).where(lambda s: s.index != "2025-10-08", -2.0),
-                      pd.Timestamp("2025-10-06"), pd.Timestamp("2025-10-31"))
+    r = sq.order_test(
+        _flows({}),
+        _oi_chg("2025-10-06", -40.0).where(lambda s: s.index != "2025-10-08", -2.0),
+        pd.Timestamp("2025-10-06"),
+        pd.Timestamp("2025-10-31"),
+    )
     assert r["t_star"] == pd.Timestamp("2025-10-08")
 
 
@@ -74,7 +78,7 @@ def test_lead_lag_pairs_use_the_next_day():
     row = fo.set_index("flow_day").loc[pd.Timestamp("2025-10-03")]
     assert row["oi_day"] == pd.Timestamp("2025-10-04") and row["y"] == 3.0
     of = sq.lead_lag_pairs(f, oi, "oi_flow", start=DAYS[0], end=DAYS[-5])
-    sat = of.set_index("oi_day").loc[pd.Timestamp("2025-10-04")]   # Saturday -> Monday's flow
+    sat = of.set_index("oi_day").loc[pd.Timestamp("2025-10-04")]  # Saturday -> Monday's flow
     assert sat["flow_day"] == pd.Timestamp("2025-10-06") and sat["y"] == -50
     with pytest.raises(ValueError):
         sq.lead_lag_pairs(f, oi, "sideways")
@@ -115,8 +119,10 @@ def test_calibration_reaches_its_target_or_says_why_not():
 
 
 def test_damage_ranks_price_fall_per_unit_of_coins_shed():
-    d = pd.DataFrame({"oi_coins_chg_pct": [-20.0, -10.0, -5.0, 1.0], "btc_return_pct": [-4.0, -8.0, 2.0, -1.0]},
-                     index=pd.date_range("2021-01-01", periods=4))
+    d = pd.DataFrame(
+        {"oi_coins_chg_pct": [-20.0, -10.0, -5.0, 1.0], "btc_return_pct": [-4.0, -8.0, 2.0, -1.0]},
+        index=pd.date_range("2021-01-01", periods=4),
+    )
     d["damage"] = d["btc_return_pct"] / d["oi_coins_chg_pct"]
     top = sq.damage_table(d, k=3)
     assert list(top["size_rank"]) == [1, 2, 3]

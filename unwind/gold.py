@@ -79,8 +79,9 @@ def btc_at_us_close(p: pd.DataFrame) -> pd.DataFrame:
     return out[out["btc_usd"].notna()]
 
 
-def align_returns(btc: pd.Series, clock: pd.Series, assets: pd.DataFrame, *,
-                  diff_cols: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
+def align_returns(
+    btc: pd.Series, clock: pd.Series, assets: pd.DataFrame, *, diff_cols: frozenset[str] | set[str] = frozenset()
+) -> pd.DataFrame:
     """Returns of BTC and ``assets`` over the same intervals, on days where all of them are observed.
 
     Log returns in percent (changes in the unit of the series for ``diff_cols``,
@@ -101,8 +102,7 @@ def align_returns(btc: pd.Series, clock: pd.Series, assets: pd.DataFrame, *,
     return out[same_clock & out["start"].notna()]
 
 
-def pair_returns(p: pd.DataFrame, columns: dict[str, str], *, common: bool = True, clock: str = "us"
-                 ) -> pd.DataFrame:
+def pair_returns(p: pd.DataFrame, columns: dict[str, str], *, common: bool = True, clock: str = "us") -> pd.DataFrame:
     """BTC-at-U.S.-close returns aligned with the panel ``columns`` (reader's name -> column).
 
     ``common=True`` keeps only days where every asset is observed (one sample
@@ -145,11 +145,12 @@ def block_length(n: int) -> int:
 def _rowwise_corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     xc = x - x.mean(axis=-1, keepdims=True)
     yc = y - y.mean(axis=-1, keepdims=True)
-    return (xc * yc).sum(-1) / np.sqrt((xc ** 2).sum(-1) * (yc ** 2).sum(-1))
+    return (xc * yc).sum(-1) / np.sqrt((xc**2).sum(-1) * (yc**2).sum(-1))
 
 
-def boot_corrs(df: pd.DataFrame, x: str, ys: list[str], *, n_boot: int = N_BOOT, block: int | None = None,
-               seed: int = SEED) -> pd.DataFrame:
+def boot_corrs(
+    df: pd.DataFrame, x: str, ys: list[str], *, n_boot: int = N_BOOT, block: int | None = None, seed: int = SEED
+) -> pd.DataFrame:
     """Moving-block bootstrap draws of corr(x, y) for every y, resampling the same days for all y.
 
     Returns an ``n_boot`` x len(ys) frame; drawing the same blocks for every pair
@@ -175,13 +176,26 @@ def corr_table(df: pd.DataFrame, x: str, ys: list[str], *, n_boot: int = N_BOOT,
         r = float(d[x].corr(d[y]))
         lo, hi = st.fisher_ci(r, n)
         blo, bhi = np.quantile(boot[y], [0.025, 0.975])
-        t = r * np.sqrt((n - 2) / (1 - r ** 2)) if abs(r) < 1 else np.copysign(np.inf, r)  # |r| = 1: p = 0
+        t = r * np.sqrt((n - 2) / (1 - r**2)) if abs(r) < 1 else np.copysign(np.inf, r)  # |r| = 1: p = 0
         res = st.hac_ols(d[x], d[y])
         b_lo, b_hi = res.conf_int().loc[y]
-        rows.append({"pair": y, "r": r, "fisher_low": lo, "fisher_high": hi, "boot_low": float(blo),
-                     "boot_high": float(bhi), "p_value": float(2 * sps.t.sf(abs(t), n - 2)), "n": n,
-                     "beta": float(res.params[y]), "beta_low": float(b_lo), "beta_high": float(b_hi),
-                     "hac_lags": res.hac_lags, "block": block_length(n)})
+        rows.append(
+            {
+                "pair": y,
+                "r": r,
+                "fisher_low": lo,
+                "fisher_high": hi,
+                "boot_low": float(blo),
+                "boot_high": float(bhi),
+                "p_value": float(2 * sps.t.sf(abs(t), n - 2)),
+                "n": n,
+                "beta": float(res.params[y]),
+                "beta_low": float(b_lo),
+                "beta_high": float(b_hi),
+                "hac_lags": res.hac_lags,
+                "block": block_length(n),
+            }
+        )
     return pd.DataFrame(rows).set_index("pair")
 
 
@@ -195,8 +209,9 @@ def boot_p_two_sided(draws: np.ndarray | pd.Series) -> float:
     return float(min(1.0, 2 * (tail + 1) / (len(d) + 1)))
 
 
-def strongest_pair_draws(df: pd.DataFrame, target: str, others: list[str], *, n_boot: int = N_BOOT,
-                         seed: int = SEED) -> pd.DataFrame:
+def strongest_pair_draws(
+    df: pd.DataFrame, target: str, others: list[str], *, n_boot: int = N_BOOT, seed: int = SEED
+) -> pd.DataFrame:
     """Bootstrap draws of |r(btc, target)| − max |r(btc, other)|, the strongest other re-selected in every draw.
 
     One row per draw (the same moving blocks for every pair): ``target`` (|r| of the target), ``best`` (the
@@ -207,12 +222,14 @@ def strongest_pair_draws(df: pd.DataFrame, target: str, others: list[str], *, n_
     d = df[["btc", target, *others]].dropna()
     a = boot_corrs(d, "btc", [target, *others], n_boot=n_boot, seed=seed).abs()
     best = a[others].max(axis=1)
-    return pd.DataFrame({"target": a[target], "best": best, "best_other": a[others].idxmax(axis=1),
-                         "diff": a[target] - best})
+    return pd.DataFrame(
+        {"target": a[target], "best": best, "best_other": a[others].idxmax(axis=1), "diff": a[target] - best}
+    )
 
 
-def strongest_pair_test(df: pd.DataFrame, target: str, others: list[str], *, n_boot: int = N_BOOT,
-                        seed: int = SEED) -> dict[str, object]:
+def strongest_pair_test(
+    df: pd.DataFrame, target: str, others: list[str], *, n_boot: int = N_BOOT, seed: int = SEED
+) -> dict[str, object]:
     """Is |corr(btc, target)| larger than the largest |corr(btc, other)|? Block bootstrap on the same days.
 
     Returns the difference |r_target| − |r_best other| (``best_other``: the strongest other on the sample), its
@@ -225,14 +242,23 @@ def strongest_pair_test(df: pd.DataFrame, target: str, others: list[str], *, n_b
     draws = strongest_pair_draws(d, target, others, n_boot=n_boot, seed=seed)
     lo, hi = np.quantile(draws["diff"], [0.025, 0.975])
     share = draws["best_other"].value_counts(normalize=True).reindex(others, fill_value=0.0)
-    return {"target": target, "best_other": best, "r_target": float(r[target]), "r_best": float(r[best]),
-            "diff": float(abs(r[target]) - abs(r[best])), "ci_low": float(lo), "ci_high": float(hi),
-            "p_value": boot_p_two_sided(draws["diff"]), "n": len(d),
-            "best_share": {k: float(v) for k, v in share.items()}}
+    return {
+        "target": target,
+        "best_other": best,
+        "r_target": float(r[target]),
+        "r_best": float(r[best]),
+        "diff": float(abs(r[target]) - abs(r[best])),
+        "ci_low": float(lo),
+        "ci_high": float(hi),
+        "p_value": boot_p_two_sided(draws["diff"]),
+        "n": len(d),
+        "best_share": {k: float(v) for k, v in share.items()},
+    }
 
 
-def corr_change(pre: pd.DataFrame, post: pd.DataFrame, x: str, y: str, *, n_boot: int = N_BOOT,
-                seed: int = SEED) -> dict[str, float]:
+def corr_change(
+    pre: pd.DataFrame, post: pd.DataFrame, x: str, y: str, *, n_boot: int = N_BOOT, seed: int = SEED
+) -> dict[str, float]:
     """Change in corr(x, y) from ``pre`` to ``post`` (independent samples).
 
     Fisher-z test of equal correlations, Zou (2007) interval for the difference
@@ -246,12 +272,21 @@ def corr_change(pre: pd.DataFrame, post: pd.DataFrame, x: str, y: str, *, n_boot
     diff = r2 - r1
     lo = diff - np.sqrt((r2 - l2) ** 2 + (u1 - r1) ** 2)
     hi = diff + np.sqrt((u2 - r2) ** 2 + (r1 - l1) ** 2)
-    bd = (boot_corrs(b, x, [y], n_boot=n_boot, seed=seed + 1)[y]
-          - boot_corrs(a, x, [y], n_boot=n_boot, seed=seed)[y])
+    bd = boot_corrs(b, x, [y], n_boot=n_boot, seed=seed + 1)[y] - boot_corrs(a, x, [y], n_boot=n_boot, seed=seed)[y]
     blo, bhi = np.quantile(bd, [0.025, 0.975])
-    return {"r_pre": r1, "r_post": r2, "n_pre": n1, "n_post": n2, "diff": diff, "ci_low": float(lo),
-            "ci_high": float(hi), "p_value": float(2 * sps.norm.sf(abs(z))), "boot_low": float(blo),
-            "boot_high": float(bhi), "boot_p": boot_p_two_sided(bd)}
+    return {
+        "r_pre": r1,
+        "r_post": r2,
+        "n_pre": n1,
+        "n_post": n2,
+        "diff": diff,
+        "ci_low": float(lo),
+        "ci_high": float(hi),
+        "p_value": float(2 * sps.norm.sf(abs(z))),
+        "boot_low": float(blo),
+        "boot_high": float(bhi),
+        "boot_p": boot_p_two_sided(bd),
+    }
 
 
 def rolling_corr(df: pd.DataFrame, x: str, ys: list[str], windows: tuple[int, ...] = (30, 60, 90)) -> pd.DataFrame:
@@ -268,9 +303,19 @@ def rolling_corr(df: pd.DataFrame, x: str, ys: list[str], windows: tuple[int, ..
             beta = d[x].rolling(w).cov(d[y]) / d[y].rolling(w).var()
             z, se = np.arctanh(r.clip(-0.999999, 0.999999)), 1 / np.sqrt(w - 3)
             q = sps.norm.ppf(0.975)
-            rows.append(pd.DataFrame({"date": d.index, "pair": y, "window": w, "r": r.to_numpy(),
-                                      "low": np.tanh(z - q * se).to_numpy(), "high": np.tanh(z + q * se).to_numpy(),
-                                      "beta": beta.to_numpy()}))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "date": d.index,
+                        "pair": y,
+                        "window": w,
+                        "r": r.to_numpy(),
+                        "low": np.tanh(z - q * se).to_numpy(),
+                        "high": np.tanh(z + q * se).to_numpy(),
+                        "beta": beta.to_numpy(),
+                    }
+                )
+            )
     return pd.concat(rows, ignore_index=True).dropna(subset=["r"])
 
 
@@ -289,8 +334,9 @@ def ewma_corr(x: pd.Series, y: pd.Series, lam: float = 0.94) -> pd.Series:
     return (cov / np.sqrt((a * a).ewm(**ew).mean() * (b * b).ewm(**ew).mean())).rename("ewma_corr")
 
 
-def monthly_corr(df: pd.DataFrame, x: str, ys: list[str], *, window: int = 90, start: str = "2024-01-01",
-                 end: str | None = None) -> pd.DataFrame:
+def monthly_corr(
+    df: pd.DataFrame, x: str, ys: list[str], *, window: int = 90, start: str = "2024-01-01", end: str | None = None
+) -> pd.DataFrame:
     """corr(x, y) over the last ``window`` common days before each month end (one row per pair and month).
 
     Tidy: month (first day), pair, r, n, rank (1 = largest |r| that month).
@@ -310,8 +356,9 @@ def monthly_corr(df: pd.DataFrame, x: str, ys: list[str], *, window: int = 90, s
 
 
 # --------------------------------------------------------------------------- break tests
-def chow_test(df: pd.DataFrame, y: str, xs: list[str], break_date: pd.Timestamp, *,
-              maxlags: int | None = None) -> dict[str, float]:
+def chow_test(
+    df: pd.DataFrame, y: str, xs: list[str], break_date: pd.Timestamp, *, maxlags: int | None = None
+) -> dict[str, float]:
     """Chow test at a fixed date: y on xs with a post-break dummy and its interactions with every x.
 
     Reports the classical F (homoskedastic, = Chow 1960), the HAC Wald test of
@@ -334,11 +381,20 @@ def chow_test(df: pd.DataFrame, y: str, xs: list[str], break_date: pd.Timestamp,
     for i, b in enumerate(breaks):
         R[i, list(Xc.columns).index(b)] = 1
     wald = hac.wald_test(R, scalar=True)
-    out = {"n": len(d), "n_pre": int((post == 0).sum()), "n_post": int((post == 1).sum()), "hac_lags": lags,
-           "change_const": float(hac.params["post"]), "change_const_low": float(hac.conf_int().loc["post", 0]),
-           "change_const_high": float(hac.conf_int().loc["post", 1]), "change_const_p": float(hac.pvalues["post"]),
-           "f_stat": float(f_stat), "f_p": float(f_p), "wald_stat": float(wald.statistic),
-           "wald_p": float(wald.pvalue)}
+    out = {
+        "n": len(d),
+        "n_pre": int((post == 0).sum()),
+        "n_post": int((post == 1).sum()),
+        "hac_lags": lags,
+        "change_const": float(hac.params["post"]),
+        "change_const_low": float(hac.conf_int().loc["post", 0]),
+        "change_const_high": float(hac.conf_int().loc["post", 1]),
+        "change_const_p": float(hac.pvalues["post"]),
+        "f_stat": float(f_stat),
+        "f_p": float(f_p),
+        "wald_stat": float(wald.statistic),
+        "wald_p": float(wald.pvalue),
+    }
     ci = hac.conf_int()
     for c in xs:
         k = f"post_x_{c}"
@@ -385,8 +441,14 @@ def pct_change(price: pd.Series, start: pd.Timestamp, end: pd.Timestamp, *, last
     return float(100 * (v1 / s.loc[start] - 1))
 
 
-def relative_performance(btc: pd.Series, asset: pd.Series, bases: list[pd.Timestamp], as_of: list[pd.Timestamp], *,
-                         asset_last_close: bool = False) -> pd.DataFrame:
+def relative_performance(
+    btc: pd.Series,
+    asset: pd.Series,
+    bases: list[pd.Timestamp],
+    as_of: list[pd.Timestamp],
+    *,
+    asset_last_close: bool = False,
+) -> pd.DataFrame:
     """BTC % change minus asset % change (pp) from each base close to each as-of date.
 
     Tidy: base, as_of, btc_pct, asset_pct, gap_pp; rows where either price is missing are dropped.
@@ -400,8 +462,9 @@ def relative_performance(btc: pd.Series, asset: pd.Series, bases: list[pd.Timest
     return pd.DataFrame(rows).dropna().reset_index(drop=True)
 
 
-def gap_definitions(p: pd.DataFrame, *, gold: str = "gold_close_usd", as_of: pd.DatetimeIndex = AS_OF_WINDOW
-                    ) -> pd.DataFrame:
+def gap_definitions(
+    p: pd.DataFrame, *, gold: str = "gold_close_usd", as_of: pd.DatetimeIndex = AS_OF_WINDOW
+) -> pd.DataFrame:
     """The BTC-minus-gold gap (the ledger's C13) under both BTC clocks, from the 10/9 and 10/10 closes to every
     as-of date.  The spread over these choices is a range over definitions, not a confidence interval.
 
@@ -427,8 +490,17 @@ def gap_path(p: pd.DataFrame, base: pd.Timestamp = CRASH, *, gold: str = "gold_c
             continue
         btc_pct = 100 * (b.reindex(days) / b[base] - 1)
         gold_pct = 100 * (p[gold].reindex(days) / p[gold][base] - 1)
-        out.append(pd.DataFrame({"date": days, "btc_clock": clock, "btc_pct": btc_pct.to_numpy(),
-                                 "gold_pct": gold_pct.to_numpy(), "gap_pp": (btc_pct - gold_pct).to_numpy()}))
+        out.append(
+            pd.DataFrame(
+                {
+                    "date": days,
+                    "btc_clock": clock,
+                    "btc_pct": btc_pct.to_numpy(),
+                    "gold_pct": gold_pct.to_numpy(),
+                    "gap_pp": (btc_pct - gold_pct).to_numpy(),
+                }
+            )
+        )
     return pd.concat(out, ignore_index=True).dropna().reset_index(drop=True)
 
 
@@ -438,14 +510,23 @@ def mean_gap_test(r: pd.DataFrame, a: str, b: str) -> dict[str, float]:
     res = st.hac_ols(g.rename("gap"), pd.Series(1.0, index=g.index, name="one"), const=False)
     lo, hi = res.conf_int().loc["one"]
     n = len(g)
-    return {"n": n, "mean_pp": float(res.params["one"]), "sum_pp": float(res.params["one"] * n),
-            "sum_low": float(lo * n), "sum_high": float(hi * n), "p_value": float(res.pvalues["one"]),
-            "hac_lags": res.hac_lags}
+    return {
+        "n": n,
+        "mean_pp": float(res.params["one"]),
+        "sum_pp": float(res.params["one"] * n),
+        "sum_low": float(lo * n),
+        "sum_high": float(hi * n),
+        "p_value": float(res.pvalues["one"]),
+        "hac_lags": res.hac_lags,
+    }
 
 
-def risk_asset_changes(p: pd.DataFrame, columns: dict[str, str] | None = None,
-                       bases: tuple[pd.Timestamp, ...] = (OCT6_HIGH, CRASH),
-                       as_of: pd.DatetimeIndex = AS_OF_WINDOW) -> pd.DataFrame:
+def risk_asset_changes(
+    p: pd.DataFrame,
+    columns: dict[str, str] | None = None,
+    bases: tuple[pd.Timestamp, ...] = (OCT6_HIGH, CRASH),
+    as_of: pd.DatetimeIndex = AS_OF_WINDOW,
+) -> pd.DataFrame:
     """% change of U.S. equity indices (and gold, for comparison) from each base close to each as-of U.S. close.
 
     Also the distance from the index's running high at the as-of date.  Tidy:
@@ -459,13 +540,19 @@ def risk_asset_changes(p: pd.DataFrame, columns: dict[str, str] | None = None,
             for a in as_of:
                 if a not in s.index or b not in s.index:
                     continue
-                rows.append({"asset": name, "base": b, "as_of": a, "pct_change": 100 * (s[a] / s[b] - 1),
-                             "from_high_pct": 100 * (s[a] / s.loc[:a].max() - 1)})
+                rows.append(
+                    {
+                        "asset": name,
+                        "base": b,
+                        "as_of": a,
+                        "pct_change": 100 * (s[a] / s[b] - 1),
+                        "from_high_pct": 100 * (s[a] / s.loc[:a].max() - 1),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
-def chart_frame(df: pd.DataFrame, columns: list[str], *, digits: int = 3, weekly_on: str | None = None
-                ) -> pd.DataFrame:
+def chart_frame(df: pd.DataFrame, columns: list[str], *, digits: int = 3, weekly_on: str | None = None) -> pd.DataFrame:
     """Only the ``columns`` a chart draws, floats rounded, optionally one row per Friday-ending week.
 
     Keeps the page light: altair embeds every row and column it is given.
@@ -491,12 +578,23 @@ def samples(p: pd.DataFrame) -> dict[str, pd.DataFrame]:
     .. :data:`POST_END` (= fit_end), so the in-sample post period stops the day before chapter 06's begins.
     """
     r = pair_returns(p, PAIRS)
-    return {"returns": r, "pre": r.loc[PRE_START:PRE_END], "post": r.loc[CRASH:POST_END],
-            "both": r.loc[PRE_START:POST_END]}
+    return {
+        "returns": r,
+        "pre": r.loc[PRE_START:PRE_END],
+        "post": r.loc[CRASH:POST_END],
+        "both": r.loc[PRE_START:POST_END],
+    }
 
 
-def pair_ranking(p: pd.DataFrame, *, pairs: dict[str, str] | None = None, start: pd.Timestamp = PRE_START,
-                 end: pd.Timestamp = PRE_END, n_boot: int = N_BOOT, seed: int = SEED) -> pd.DataFrame:
+def pair_ranking(
+    p: pd.DataFrame,
+    *,
+    pairs: dict[str, str] | None = None,
+    start: pd.Timestamp = PRE_START,
+    end: pd.Timestamp = PRE_END,
+    n_boot: int = N_BOOT,
+    seed: int = SEED,
+) -> pd.DataFrame:
     """BTC's macro pairs ranked by |correlation| of daily returns: the one home of "gold ranks k of 5".
 
     Default: the chapter's five pairs (:data:`PAIRS`: gold, Nasdaq-100, S&P 500, dollar index, 10-year yield
@@ -511,20 +609,29 @@ def pair_ranking(p: pd.DataFrame, *, pairs: dict[str, str] | None = None, start:
     d = pair_returns(p, pairs).loc[start:end, ["btc", *names]].dropna()
     n = len(d)
     r = d.corr()["btc"][names]
-    boot_ranks = boot_corrs(d, "btc", names, n_boot=n_boot, seed=seed).abs().rank(axis=1, ascending=False,
-                                                                                  method="min")
+    boot_ranks = boot_corrs(d, "btc", names, n_boot=n_boot, seed=seed).abs().rank(axis=1, ascending=False, method="min")
     rows = []
     for k in names:
         lo, hi = st.fisher_ci(float(r[k]), n)
-        rows.append({"pair": k, "r": float(r[k]), "fisher_low": lo, "fisher_high": hi,
-                     "rank_low": int(np.floor(boot_ranks[k].quantile(0.025))),
-                     "rank_high": int(np.ceil(boot_ranks[k].quantile(0.975))),
-                     "share_first": float((boot_ranks[k] == 1).mean()), "n": n})
+        rows.append(
+            {
+                "pair": k,
+                "r": float(r[k]),
+                "fisher_low": lo,
+                "fisher_high": hi,
+                "rank_low": int(np.floor(boot_ranks[k].quantile(0.025))),
+                "rank_high": int(np.ceil(boot_ranks[k].quantile(0.975))),
+                "share_first": float((boot_ranks[k] == 1).mean()),
+                "n": n,
+            }
+        )
     out = pd.DataFrame(rows).set_index("pair")
     out.insert(1, "rank", out["r"].abs().rank(ascending=False, method="min").astype(int))
     out = out.sort_values("rank")
-    out.attrs = {"sample": f"{d.index[0]:%Y-%m-%d}..{d.index[-1]:%Y-%m-%d}, {n} common days, BTC at 16:00 NY",
-                 "n_pairs": len(names)}
+    out.attrs = {
+        "sample": f"{d.index[0]:%Y-%m-%d}..{d.index[-1]:%Y-%m-%d}, {n} common days, BTC at 16:00 NY",
+        "n_pairs": len(names),
+    }
     return out
 
 
@@ -547,12 +654,13 @@ def evidence(p: pd.DataFrame) -> dict[str, object]:
     ev["gap_central"] = float(main["gap_pp"].median())
     ev["gap_range_low"], ev["gap_range_high"] = float(gaps["gap_pp"].min()), float(gaps["gap_pp"].max())
     # descriptive only: a test of a zero mean gap, not of the article's -25 pp
-    ev["gap_zero_test"] = mean_gap_test(ev["returns"].loc[CRASH + pd.Timedelta(days=1):POST_END], "btc", "gold")
+    ev["gap_zero_test"] = mean_gap_test(ev["returns"].loc[CRASH + pd.Timedelta(days=1) : POST_END], "btc", "gold")
     # the U.S. equity numbers shown beside the ledger's C17 (decided there)
     ev["risk"] = risk_asset_changes(p)
-    eq = ev["returns"].loc[CRASH + pd.Timedelta(days=1):POST_END]
-    ev["risk_tests"] = {k: st.hac_ols(eq[k], pd.Series(1.0, index=eq.index, name="one"), const=False)
-                        for k in ("S&P 500", "Nasdaq-100")}
+    eq = ev["returns"].loc[CRASH + pd.Timedelta(days=1) : POST_END]
+    ev["risk_tests"] = {
+        k: st.hac_ols(eq[k], pd.Series(1.0, index=eq.index, name="one"), const=False) for k in ("S&P 500", "Nasdaq-100")
+    }
     return ev
 
 
@@ -571,23 +679,49 @@ def estimates(p: pd.DataFrame) -> dict[str, Estimate]:
     cu = cusum_test(both, "btc", BREAK_XS)
     return {
         "GOLD.H1": Estimate(
-            value=h1["diff"], low=h1["ci_low"], high=h1["ci_high"], interval="95% CI", p=h1["p_value"], n=h1["n"],
-            unit="correlation", sample=f"{pre_s}, BTC at 16:00 NY, common days",
+            value=h1["diff"],
+            low=h1["ci_low"],
+            high=h1["ci_high"],
+            interval="95% CI",
+            p=h1["p_value"],
+            n=h1["n"],
+            unit="correlation",
+            sample=f"{pre_s}, BTC at 16:00 NY, common days",
             method=f"|r(BTC,gold)| − |r(BTC,{h1['best_other']})|, daily returns, moving-block bootstrap "
-                   "re-selecting the strongest other pair in every draw",
+            "re-selecting the strongest other pair in every draw",
             text=f"r(gold) {h1['r_target']:.2f} vs r({h1['best_other']}) {h1['r_best']:.2f}; {h1['best_other']} "
-                 f"the strongest other in {100 * h1['best_share'][h1['best_other']]:.0f} % of draws"),
+            f"the strongest other in {100 * h1['best_share'][h1['best_other']]:.0f} % of draws",
+        ),
         "GOLD.H2.corr": Estimate(
-            value=h2["diff"], low=h2["ci_low"], high=h2["ci_high"], interval="95% CI", p=h2["p_value"],
-            n=h2["n_pre"] + h2["n_post"], unit="correlation", sample=f"{pre_s} vs {post_s}",
+            value=h2["diff"],
+            low=h2["ci_low"],
+            high=h2["ci_high"],
+            interval="95% CI",
+            p=h2["p_value"],
+            n=h2["n_pre"] + h2["n_post"],
+            unit="correlation",
+            sample=f"{pre_s} vs {post_s}",
             method="r(post) − r(pre), Fisher-z test, Zou interval",
-            text=f"r(BTC,gold) {h2['r_pre']:.2f} before, {h2['r_post']:.2f} after 10/10"),
+            text=f"r(BTC,gold) {h2['r_pre']:.2f} before, {h2['r_post']:.2f} after 10/10",
+        ),
         "GOLD.H2.chow": Estimate(
-            value=ch["change_gold"], low=ch["change_gold_low"], high=ch["change_gold_high"], interval="95% CI",
-            p=ch["change_gold_p"], n=ch["n"], unit="% BTC per % gold", sample=f"{both_s}, break {CRASH:%Y-%m-%d}",
-            method=f"change in gold beta, BTC on gold + Nasdaq-100, HAC({ch['hac_lags']}) Wald"),
+            value=ch["change_gold"],
+            low=ch["change_gold_low"],
+            high=ch["change_gold_high"],
+            interval="95% CI",
+            p=ch["change_gold_p"],
+            n=ch["n"],
+            unit="% BTC per % gold",
+            sample=f"{both_s}, break {CRASH:%Y-%m-%d}",
+            method=f"change in gold beta, BTC on gold + Nasdaq-100, HAC({ch['hac_lags']}) Wald",
+        ),
         "GOLD.H2.cusum": Estimate(
-            value=cu["stat"], p=cu["p_value"], n=cu["n"], unit="sup |scaled CUSUM|", sample=both_s,
+            value=cu["stat"],
+            p=cu["p_value"],
+            n=cu["n"],
+            unit="sup |scaled CUSUM|",
+            sample=both_s,
             method="OLS-residual CUSUM (breaks_cusumolsresid), BTC on gold + Nasdaq-100",
-            text=f"largest excursion on {cu['peak_date']:%Y-%m-%d}"),
+            text=f"largest excursion on {cu['peak_date']:%Y-%m-%d}",
+        ),
     }

@@ -30,11 +30,11 @@ CHAPTER = "07_sequence"
 CHRONO_START, CHRONO_END = pd.Timestamp("2025-10-01"), pd.Timestamp("2025-11-21")
 #: SEQ.H1/H2: the event-window sample (the next-day OI change must end on or before the last OI day)
 LEADLAG_START, LEADLAG_END = pd.Timestamp("2025-10-01"), pd.Timestamp("2025-11-13")
-PRE_DAYS = 5            # C19: U.S. trading days in the pre-window before the largest OI fall
+PRE_DAYS = 5  # C19: U.S. trading days in the pre-window before the largest OI fall
 BLOCK, N_BOOT = 5, 4000  # SEQ.H1/H2 moving-block bootstrap
-TOP_K = 20              # SEQ.damage: the largest deleveraging days compared
+TOP_K = 20  # SEQ.damage: the largest deleveraging days compared
 C6_CLAIM_BN, C6_TOL = 19.2, 0.10
-C8_SHARES = {0.5: 50.0, 1.0: 25.0}   # US$ bn threshold -> claimed share of days (%)
+C8_SHARES = {0.5: 50.0, 1.0: 25.0}  # US$ bn threshold -> claimed share of days (%)
 COINS4 = ("btc", "eth", "sol", "xrp")
 #: other large deleveragings the chapter compares with 10/10 (dates named in the chapter's brief)
 OTHER_EVENTS = ("2020-03-12", "2021-05-19", "2021-12-04", "2026-02-05")
@@ -97,8 +97,9 @@ def oi_coins_daily(p: pd.DataFrame) -> pd.Series:
 # --------------------------------------------------------------------------------------------------------------
 # C19: did outflows come first?
 # --------------------------------------------------------------------------------------------------------------
-def order_test(flow: pd.Series, oi_chg: pd.Series, start: pd.Timestamp, end: pd.Timestamp,
-               pre_days: int = PRE_DAYS) -> dict:
+def order_test(
+    flow: pd.Series, oi_chg: pd.Series, start: pd.Timestamp, end: pd.Timestamp, pre_days: int = PRE_DAYS
+) -> dict:
     """The registered sequence rule of C19 on one period.
 
     ``flow``: daily net ETF flow on U.S. trading days (US$ m; other days absent or NaN); ``oi_chg``: daily log
@@ -107,20 +108,29 @@ def order_test(flow: pd.Series, oi_chg: pd.Series, start: pd.Timestamp, end: pd.
     cumulative flow from ``start`` to the day before t* is negative.
     """
     start, end = pd.Timestamp(start), pd.Timestamp(end)
-    window = oi_chg.loc[start + pd.Timedelta(days=1):end].dropna()
+    window = oi_chg.loc[start + pd.Timedelta(days=1) : end].dropna()
     if window.empty:
         raise ValueError(f"no OI change between {start:%Y-%m-%d} and {end:%Y-%m-%d}")
     t_star = window.idxmin()
     f = flow.dropna()
-    before = f.loc[:t_star - pd.Timedelta(days=1)]
+    before = f.loc[: t_star - pd.Timedelta(days=1)]
     pre = before.iloc[-pre_days:]
-    cum = f.loc[start:t_star - pd.Timedelta(days=1)]
+    cum = f.loc[start : t_star - pd.Timedelta(days=1)]
     pre_sum, cum_sum = float(pre.sum()), float(cum.sum())
     yes = bool(len(pre) == pre_days and pre_sum < 0 and len(cum) > 0 and cum_sum < 0)
-    return {"start": start, "end": end, "t_star": t_star, "oi_drop_pct": float(window.min()),
-            "pre_first": pre.index.min(), "pre_last": pre.index.max(), "pre_flow_usd_m": pre_sum,
-            "cum_flow_usd_m": cum_sum, "n_cum_days": len(cum), "yes": float(yes),
-            "first_outflow_day": _first_negative_run_day(f.loc[start:end])}
+    return {
+        "start": start,
+        "end": end,
+        "t_star": t_star,
+        "oi_drop_pct": float(window.min()),
+        "pre_first": pre.index.min(),
+        "pre_last": pre.index.max(),
+        "pre_flow_usd_m": pre_sum,
+        "cum_flow_usd_m": cum_sum,
+        "n_cum_days": len(cum),
+        "yes": float(yes),
+        "first_outflow_day": _first_negative_run_day(f.loc[start:end]),
+    }
 
 
 def _first_negative_run_day(f: pd.Series) -> pd.Timestamp | None:
@@ -131,7 +141,7 @@ def _first_negative_run_day(f: pd.Series) -> pd.Timestamp | None:
     nonneg = cum[cum >= 0]
     if nonneg.empty:
         return cum.index[0]
-    after = cum.loc[nonneg.index[-1]:].iloc[1:]
+    after = cum.loc[nonneg.index[-1] :].iloc[1:]
     return after.index[0] if len(after) else None
 
 
@@ -142,8 +152,10 @@ def rebound_high_day(p: pd.DataFrame) -> pd.Timestamp:
 
 
 def c19_periods(p: pd.DataFrame) -> dict[str, pd.Timestamp]:
-    return {"the whole selloff from the 10/06 high": reg.date("oct6_high"),
-            "the leg from the late-October rebound high": rebound_high_day(p)}
+    return {
+        "the whole selloff from the 10/06 high": reg.date("oct6_high"),
+        "the leg from the late-October rebound high": rebound_high_day(p),
+    }
 
 
 def c19_frame(p: pd.DataFrame) -> pd.DataFrame:
@@ -153,34 +165,49 @@ def c19_frame(p: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for reading, start in c19_periods(p).items():
         for d in reg.book().as_of_window:
-            r = order_test(p["etf_btc_flow_usd_m"].loc[:d - pd.Timedelta(days=1)], chg, start, min(d, last_oi))
+            r = order_test(p["etf_btc_flow_usd_m"].loc[: d - pd.Timedelta(days=1)], chg, start, min(d, last_oi))
             rows.append({"reading": reading, "as_of": d, **r})
     return pd.DataFrame(rows)
 
 
 def c19_estimate(p: pd.DataFrame) -> Estimate:
     f = c19_frame(p)
-    readings = {r: {_day(d): v for d, v in g.set_index("as_of")["yes"].items()} for r, g in f.groupby("reading",
-                                                                                                      sort=False)}
+    readings = {
+        r: {_day(d): v for d, v in g.set_index("as_of")["yes"].items()} for r, g in f.groupby("reading", sort=False)
+    }
     prim = f[f["as_of"] == reg.book().primary_date].set_index("reading")
     a, b = prim.iloc[0], prim.iloc[1]
-    txt = (f"(a) from {a['start']:%m/%d}: largest OI-in-coins fall {a['t_star']:%m/%d} ({a['oi_drop_pct']:.1f} %), "
-           f"flow over the {PRE_DAYS} U.S. days before {a['pre_flow_usd_m']:+,.0f} US$ m, since {a['start']:%m/%d} "
-           f"{a['cum_flow_usd_m']:+,.0f}; (b) from {b['start']:%m/%d}: {b['t_star']:%m/%d} ({b['oi_drop_pct']:.1f} %), "
-           f"{b['pre_flow_usd_m']:+,.0f} and {b['cum_flow_usd_m']:+,.0f} US$ m")
+    txt = (
+        f"(a) from {a['start']:%m/%d}: largest OI-in-coins fall {a['t_star']:%m/%d} ({a['oi_drop_pct']:.1f} %), "
+        f"flow over the {PRE_DAYS} U.S. days before {a['pre_flow_usd_m']:+,.0f} US$ m, since {a['start']:%m/%d} "
+        f"{a['cum_flow_usd_m']:+,.0f}; (b) from {b['start']:%m/%d}: {b['t_star']:%m/%d} ({b['oi_drop_pct']:.1f} %), "
+        f"{b['pre_flow_usd_m']:+,.0f} and {b['cum_flow_usd_m']:+,.0f} US$ m"
+    )
     first = f["yes"].loc[f["reading"] == f["reading"].iloc[0]]
-    return Estimate(value=float(a["yes"]), low=float(first.min()), high=float(first.max()),
-                    interval="range over as-of dates", unit="yes = 1", n=int(len(f) // 2),
-                    sample="each as-of date of study/book.yaml; OI to 2025-11-14",
-                    method="sequence rule: flow before the largest one-day fall of all-venue OI in coins",
-                    readings=readings, text=txt)
+    return Estimate(
+        value=float(a["yes"]),
+        low=float(first.min()),
+        high=float(first.max()),
+        interval="range over as-of dates",
+        unit="yes = 1",
+        n=int(len(f) // 2),
+        sample="each as-of date of study/book.yaml; OI to 2025-11-14",
+        method="sequence rule: flow before the largest one-day fall of all-venue OI in coins",
+        readings=readings,
+        text=txt,
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
 # SEQ.H1 / SEQ.H2: lead-lag in the event window
 # --------------------------------------------------------------------------------------------------------------
-def lead_lag_pairs(flow: pd.Series, oi_chg: pd.Series, direction: str, start: pd.Timestamp = LEADLAG_START,
-                   end: pd.Timestamp = LEADLAG_END) -> pd.DataFrame:
+def lead_lag_pairs(
+    flow: pd.Series,
+    oi_chg: pd.Series,
+    direction: str,
+    start: pd.Timestamp = LEADLAG_START,
+    end: pd.Timestamp = LEADLAG_END,
+) -> pd.DataFrame:
     """Pairs (x, y, oi_day) for the registered lead-lag correlations.
 
     ``flow_oi``: x = flow of U.S. day t, y = OI change of UTC day t+1 (t in [start, end]).
@@ -195,7 +222,7 @@ def lead_lag_pairs(flow: pd.Series, oi_chg: pd.Series, direction: str, start: pd
                 rows.append({"x": v, "y": float(oi_chg.loc[d]), "oi_day": d, "flow_day": t})
     elif direction == "oi_flow":
         for t, v in oi_chg.loc[start:end].dropna().items():
-            nxt = f.loc[t + pd.Timedelta(days=1):]
+            nxt = f.loc[t + pd.Timedelta(days=1) :]
             if len(nxt) and nxt.index[0] <= end + pd.Timedelta(days=4):
                 rows.append({"x": float(v), "y": float(nxt.iloc[0]), "oi_day": t, "flow_day": nxt.index[0]})
     else:
@@ -203,8 +230,9 @@ def lead_lag_pairs(flow: pd.Series, oi_chg: pd.Series, direction: str, start: pd
     return pd.DataFrame(rows, columns=["x", "y", "oi_day", "flow_day"])
 
 
-def boot_corr(x: np.ndarray, y: np.ndarray, *, block: int = BLOCK, n_boot: int = N_BOOT,
-              seed: int = config.SEED) -> dict:
+def boot_corr(
+    x: np.ndarray, y: np.ndarray, *, block: int = BLOCK, n_boot: int = N_BOOT, seed: int = config.SEED
+) -> dict:
     """Pearson r with a moving-block bootstrap 95 % interval and a two-sided p (share of centred draws at
     least as far from zero as r)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
@@ -214,14 +242,21 @@ def boot_corr(x: np.ndarray, y: np.ndarray, *, block: int = BLOCK, n_boot: int =
     xs, ys = x[idx], y[idx]
     xs = xs - xs.mean(axis=1, keepdims=True)
     ys = ys - ys.mean(axis=1, keepdims=True)
-    den = np.sqrt((xs ** 2).sum(axis=1) * (ys ** 2).sum(axis=1))
+    den = np.sqrt((xs**2).sum(axis=1) * (ys**2).sum(axis=1))
     b = np.where(den > 0, (xs * ys).sum(axis=1) / np.where(den > 0, den, 1), np.nan)
     b = b[~np.isnan(b)]
     lo, hi = np.quantile(b, [0.025, 0.975])
     p = float(max(np.mean(np.abs(b - r) >= abs(r)), 1 / len(b)))
     rho, p_s = sps.spearmanr(x, y)
-    return {"r": r, "low": float(lo), "high": float(hi), "p": p, "n": n, "spearman": float(rho),
-            "spearman_p": float(p_s)}
+    return {
+        "r": r,
+        "low": float(lo),
+        "high": float(hi),
+        "p": p,
+        "n": n,
+        "spearman": float(rho),
+        "spearman_p": float(p_s),
+    }
 
 
 CASCADE_DAYS = (pd.Timestamp("2025-10-10"), pd.Timestamp("2025-10-11"))
@@ -233,18 +268,37 @@ def lead_lag(flow: pd.Series, oi_chg: pd.Series, direction: str, **kw) -> dict:
     res = boot_corr(pairs["x"], pairs["y"])
     keep = ~pairs["oi_day"].isin(CASCADE_DAYS)
     ex = boot_corr(pairs.loc[keep, "x"], pairs.loc[keep, "y"])
-    return {**res, "pairs": pairs, "r_ex": ex["r"], "low_ex": ex["low"], "high_ex": ex["high"], "p_ex": ex["p"],
-            "n_ex": ex["n"], "same_sign_ex": bool(np.sign(ex["r"]) == np.sign(res["r"]))}
+    return {
+        **res,
+        "pairs": pairs,
+        "r_ex": ex["r"],
+        "low_ex": ex["low"],
+        "high_ex": ex["high"],
+        "p_ex": ex["p"],
+        "n_ex": ex["n"],
+        "same_sign_ex": bool(np.sign(ex["r"]) == np.sign(res["r"])),
+    }
 
 
 def lead_lag_estimate(res: dict, direction: str) -> Estimate:
-    unit = "correlation, flow(t) with OI change(t+1)" if direction == "flow_oi" else \
-        "correlation, OI change(t) with next flow"
-    return Estimate(value=res["r"], low=res["low"], high=res["high"], interval="95% CI", p=res["p"], n=res["n"],
-                    unit=unit, sample=f"{LEADLAG_START:%Y-%m-%d} .. {LEADLAG_END:%Y-%m-%d}",
-                    method=f"Pearson r, moving-block bootstrap (block {BLOCK}, {N_BOOT} draws)",
-                    checks={"same sign without 10/10": res["same_sign_ex"]},
-                    text=f"r = {res['r']:.2f}; without 10/10-11 r = {res['r_ex']:.2f} (n = {res['n_ex']})")
+    unit = (
+        "correlation, flow(t) with OI change(t+1)"
+        if direction == "flow_oi"
+        else "correlation, OI change(t) with next flow"
+    )
+    return Estimate(
+        value=res["r"],
+        low=res["low"],
+        high=res["high"],
+        interval="95% CI",
+        p=res["p"],
+        n=res["n"],
+        unit=unit,
+        sample=f"{LEADLAG_START:%Y-%m-%d} .. {LEADLAG_END:%Y-%m-%d}",
+        method=f"Pearson r, moving-block bootstrap (block {BLOCK}, {N_BOOT} draws)",
+        checks={"same sign without 10/10": res["same_sign_ex"]},
+        text=f"r = {res['r']:.2f}; without 10/10-11 r = {res['r_ex']:.2f} (n = {res['n_ex']})",
+    )
 
 
 def cross_correlations(flow: pd.Series, oi_chg: pd.Series, ret: pd.Series, lags: range = range(-3, 4)) -> pd.DataFrame:
@@ -257,8 +311,17 @@ def cross_correlations(flow: pd.Series, oi_chg: pd.Series, ret: pd.Series, lags:
             y = s.reindex(f.index + pd.Timedelta(days=k))
             ok = ~np.isnan(y.to_numpy())
             r = boot_corr(f.to_numpy()[ok], y.to_numpy()[ok])
-            rows.append({"series": name, "lag_days": k, "r": r["r"], "low": r["low"], "high": r["high"],
-                         "p": r["p"], "n": r["n"]})
+            rows.append(
+                {
+                    "series": name,
+                    "lag_days": k,
+                    "r": r["r"],
+                    "low": r["low"],
+                    "high": r["high"],
+                    "p": r["p"],
+                    "n": r["n"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -291,7 +354,7 @@ def chronology_daily(p: pd.DataFrame, inp: dict) -> pd.DataFrame:
     for side in ("long", "short"):
         s = day[[f"{c}_liq_{side}_usd" for c in COINS4]].sum().sum(axis=1)
         out[f"liq_bn4_{side}_usd"] = s.where(n == 6)
-    out["liq_bn_btc_usd"] = (p["liq_binance_btc_long_usd"] + p["liq_binance_btc_short_usd"])
+    out["liq_bn_btc_usd"] = p["liq_binance_btc_long_usd"] + p["liq_binance_btc_short_usd"]
     out["basis_pct"] = _daily_last(inp["lsbasis4h"]["basis_pct"])
     out["ls_ratio_accounts"] = _daily_last(inp["lsbasis4h"]["long_short_ratio_accounts"])
     return out
@@ -309,13 +372,17 @@ def cftc_positions(cf: pd.DataFrame, start: str = "2025-08-26", end: str = "2025
     from .sources.cftc import BTC_PER_CONTRACT as k
 
     c = cf.loc[start:end]
-    return pd.DataFrame({
-        "open_interest_btc": c["open_interest_btc"],
-        "lev_funds_long_btc": c["lev_money_long"] * k, "lev_funds_short_btc": c["lev_money_short"] * k,
-        "lev_funds_net_btc": (c["lev_money_long"] - c["lev_money_short"]) * k,
-        "asset_mgr_long_btc": c["asset_mgr_long"] * k, "asset_mgr_short_btc": c["asset_mgr_short"] * k,
-        "asset_mgr_net_btc": (c["asset_mgr_long"] - c["asset_mgr_short"]) * k,
-    })
+    return pd.DataFrame(
+        {
+            "open_interest_btc": c["open_interest_btc"],
+            "lev_funds_long_btc": c["lev_money_long"] * k,
+            "lev_funds_short_btc": c["lev_money_short"] * k,
+            "lev_funds_net_btc": (c["lev_money_long"] - c["lev_money_short"]) * k,
+            "asset_mgr_long_btc": c["asset_mgr_long"] * k,
+            "asset_mgr_short_btc": c["asset_mgr_short"] * k,
+            "asset_mgr_net_btc": (c["asset_mgr_long"] - c["asset_mgr_short"]) * k,
+        }
+    )
 
 
 def event_4h(inp: dict, start: str = "2025-10-07", end: str = "2025-10-14 20:00") -> pd.DataFrame:
@@ -328,10 +395,19 @@ def event_4h(inp: dict, start: str = "2025-10-07", end: str = "2025-10-14 20:00"
     oi = inp["oi4h"]["oi_all_venues_close_usd"].rename("oi_all_close_usd")
     venue = inp["venue4h"][[f"{v}_oi_usd" for v in MAJOR_VENUES]].shift(-1)  # point at the bar's close
     liq = inp["liq4h"]
-    f = pd.concat([spot, oi, venue, inp["funding4h"]["funding_oiw_pct"], inp["lsbasis4h"]["basis_pct"],
-                   liq[[f"{c}_liq_long_usd" for c in COINS4]].sum(axis=1).rename("liq_bn4_long_usd"),
-                   liq[[f"{c}_liq_short_usd" for c in COINS4]].sum(axis=1).rename("liq_bn4_short_usd")], axis=1)
-    f = f.loc[pd.Timestamp(start, tz="UTC"):pd.Timestamp(end, tz="UTC")]
+    f = pd.concat(
+        [
+            spot,
+            oi,
+            venue,
+            inp["funding4h"]["funding_oiw_pct"],
+            inp["lsbasis4h"]["basis_pct"],
+            liq[[f"{c}_liq_long_usd" for c in COINS4]].sum(axis=1).rename("liq_bn4_long_usd"),
+            liq[[f"{c}_liq_short_usd" for c in COINS4]].sum(axis=1).rename("liq_bn4_short_usd"),
+        ],
+        axis=1,
+    )
+    f = f.loc[pd.Timestamp(start, tz="UTC") : pd.Timestamp(end, tz="UTC")]
     f.insert(0, "hours_from_crash", ((f.index - t0) / pd.Timedelta(hours=1)).astype(int))
     return f
 
@@ -349,18 +425,30 @@ def venue_fall(venue4h: pd.DataFrame, t_from: str = "2025-10-10 00:00", t_to: st
         if pd.isna(a[c]) or pd.isna(b[c]):
             continue
         ca, cb = a[c] / a["btc_price_usd"], b[c] / b["btc_price_usd"]
-        rows.append({"venue": c.removesuffix("_oi_usd"), "oi_before_usd_bn": a[c] / 1e9, "oi_after_usd_bn": b[c] / 1e9,
-                     "change_usd_bn": (b[c] - a[c]) / 1e9, "change_usd_pct": 100 * (b[c] / a[c] - 1),
-                     "change_coins": cb - ca, "change_coins_pct": 100 * (cb / ca - 1)})
+        rows.append(
+            {
+                "venue": c.removesuffix("_oi_usd"),
+                "oi_before_usd_bn": a[c] / 1e9,
+                "oi_after_usd_bn": b[c] / 1e9,
+                "change_usd_bn": (b[c] - a[c]) / 1e9,
+                "change_usd_pct": 100 * (b[c] / a[c] - 1),
+                "change_coins": cb - ca,
+                "change_coins_pct": 100 * (cb / ca - 1),
+            }
+        )
     out = pd.DataFrame(rows).set_index("venue")
     out["share_of_coin_fall_pct"] = 100 * out["change_coins"] / out["change_coins"].sum()
     return out.sort_values("change_coins")
 
 
-def venue_path(venue4h: pd.DataFrame, start: str = "2025-10-10 00:00", end: str = "2025-10-11 12:00",
-               venues: tuple[str, ...] = MAJOR_VENUES) -> pd.DataFrame:
+def venue_path(
+    venue4h: pd.DataFrame,
+    start: str = "2025-10-10 00:00",
+    end: str = "2025-10-11 12:00",
+    venues: tuple[str, ...] = MAJOR_VENUES,
+) -> pd.DataFrame:
     """Each venue's OI in coins at every 4h point, as % of its value at ``start``; and which fell first."""
-    v = venue4h.loc[pd.Timestamp(start, tz="UTC"):pd.Timestamp(end, tz="UTC")]
+    v = venue4h.loc[pd.Timestamp(start, tz="UTC") : pd.Timestamp(end, tz="UTC")]
     coins = v[[f"{x}_oi_usd" for x in venues]].div(v["btc_price_usd"], axis=0)
     coins.columns = list(venues)
     return 100 * (coins / coins.iloc[0] - 1)
@@ -383,19 +471,31 @@ def hyperliquid_by_coin(hl: pd.DataFrame, top: int = 12) -> pd.DataFrame:
     return out.rename(columns={"liq_notional_usd": "liq_usd_m", "adl_notional_usd": "adl_usd_m"})
 
 
-def basis_1h(spot: pd.DataFrame, perp: pd.DataFrame, start: str = "2025-10-10 12:00",
-             end: str = "2025-10-11 06:00") -> pd.DataFrame:
+def basis_1h(
+    spot: pd.DataFrame, perp: pd.DataFrame, start: str = "2025-10-10 12:00", end: str = "2025-10-11 06:00"
+) -> pd.DataFrame:
     """Binance BTCUSDT perpetual minus spot, % of spot, on hourly closes and on hourly lows."""
-    s = spot.loc[pd.Timestamp(start, tz="UTC"):pd.Timestamp(end, tz="UTC")]
+    s = spot.loc[pd.Timestamp(start, tz="UTC") : pd.Timestamp(end, tz="UTC")]
     f = perp.reindex(s.index)
-    return pd.DataFrame({"spot_close": s["close_usdt"], "perp_close": f["close_usdt"],
-                         "spot_low": s["low_usdt"], "perp_low": f["low_usdt"],
-                         "basis_close_pct": 100 * (f["close_usdt"] / s["close_usdt"] - 1),
-                         "basis_low_pct": 100 * (f["low_usdt"] / s["low_usdt"] - 1)})
+    return pd.DataFrame(
+        {
+            "spot_close": s["close_usdt"],
+            "perp_close": f["close_usdt"],
+            "spot_low": s["low_usdt"],
+            "perp_low": f["low_usdt"],
+            "basis_close_pct": 100 * (f["close_usdt"] / s["close_usdt"] - 1),
+            "basis_low_pct": 100 * (f["low_usdt"] / s["low_usdt"] - 1),
+        }
+    )
 
 
-def cross_coin(inp: dict, t0: str = "2025-10-10 20:00", t1: str = "2025-10-11 00:00",
-               oi_day: str = "2025-09-08", vol_days: int = 30) -> pd.DataFrame:
+def cross_coin(
+    inp: dict,
+    t0: str = "2025-10-10 20:00",
+    t1: str = "2025-10-11 00:00",
+    oi_day: str = "2025-09-08",
+    vol_days: int = 30,
+) -> pd.DataFrame:
     """Did the coins with the most leverage fall most?  Per coin (BTC, ETH, SOL, XRP): the fall from the open of
     ``t0`` to the lowest 1h low before ``t1`` and to the close before ``t1`` (log %, Binance spot); leverage proxy =
     all-venue OI on ``oi_day`` (the last day of the 7-coin OI pull) over the mean daily Binance spot dollar volume
@@ -403,21 +503,27 @@ def cross_coin(inp: dict, t0: str = "2025-10-10 20:00", t1: str = "2025-10-11 00
     a, b = pd.Timestamp(t0, tz="UTC"), pd.Timestamp(t1, tz="UTC")
     cd = inp["coins_daily"]
     liq = inp["liq4h"]
-    day = liq.loc[pd.Timestamp("2025-10-10", tz="UTC"):pd.Timestamp("2025-10-10 20:00", tz="UTC")]
+    day = liq.loc[pd.Timestamp("2025-10-10", tz="UTC") : pd.Timestamp("2025-10-10 20:00", tz="UTC")]
     hl = inp["hl"]
     rows = []
     for c in COINS4:
         k = inp["spot1h"][c]
-        w = k.loc[a:b - pd.Timedelta(hours=1)]
-        dv = (k["close_usdt"] * k["volume_base"]).loc[:pd.Timestamp(oi_day, tz="UTC") + pd.Timedelta(hours=23)]
+        w = k.loc[a : b - pd.Timedelta(hours=1)]
+        dv = (k["close_usdt"] * k["volume_base"]).loc[: pd.Timestamp(oi_day, tz="UTC") + pd.Timedelta(hours=23)]
         vol = dv.groupby(_naive(dv.index).normalize()).sum().iloc[-vol_days:].mean()
         oi = cd.loc[oi_day, f"{c}_oi_all_venues_usd"]
-        rows.append({"coin": c.upper(), "fall_to_low_pct": 100 * np.log(w["low_usdt"].min() / w["open_usdt"].iloc[0]),
-                     "fall_to_close_pct": 100 * np.log(w["close_usdt"].iloc[-1] / w["open_usdt"].iloc[0]),
-                     "oi_usd_bn": oi / 1e9, "oi_to_spot_volume": oi / vol,
-                     "binance_liq_usd_m": (day[f"{c}_liq_long_usd"].sum() + day[f"{c}_liq_short_usd"].sum()) / 1e6,
-                     "hyperliquid_liq_usd_m": hl.loc[c.upper(), "liq_notional_usd"] / 1e6,
-                     "hyperliquid_adl_usd_m": hl.loc[c.upper(), "adl_notional_usd"] / 1e6})
+        rows.append(
+            {
+                "coin": c.upper(),
+                "fall_to_low_pct": 100 * np.log(w["low_usdt"].min() / w["open_usdt"].iloc[0]),
+                "fall_to_close_pct": 100 * np.log(w["close_usdt"].iloc[-1] / w["open_usdt"].iloc[0]),
+                "oi_usd_bn": oi / 1e9,
+                "oi_to_spot_volume": oi / vol,
+                "binance_liq_usd_m": (day[f"{c}_liq_long_usd"].sum() + day[f"{c}_liq_short_usd"].sum()) / 1e6,
+                "hyperliquid_liq_usd_m": hl.loc[c.upper(), "liq_notional_usd"] / 1e6,
+                "hyperliquid_adl_usd_m": hl.loc[c.upper(), "adl_notional_usd"] / 1e6,
+            }
+        )
     out = pd.DataFrame(rows).set_index("coin")
     out["binance_liq_pct_of_oi"] = 100 * out["binance_liq_usd_m"] / (out["oi_usd_bn"] * 1e3)
     return out
@@ -449,7 +555,7 @@ def c6_bounds(p: pd.DataFrame, inp: dict) -> dict:
     hl = inp["hl"]
     hl_btc = (hl.loc["BTC", "liq_notional_usd"] + hl.loc["BTC", "adl_notional_usd"]) / 1e9
     liq = inp["liq4h"]
-    day = liq.loc[pd.Timestamp(crash, tz="UTC"):pd.Timestamp(crash, tz="UTC") + pd.Timedelta(hours=20)]
+    day = liq.loc[pd.Timestamp(crash, tz="UTC") : pd.Timestamp(crash, tz="UTC") + pd.Timedelta(hours=20)]
     by = {c: (day[f"{c}_liq_long_usd"].sum() + day[f"{c}_liq_short_usd"].sum()) / 1e9 for c in COINS4}
     f_hi, f_lo = hl_btc / hl_fall, by["btc"] / bn_fall
     s_lo = hl.loc["BTC", "liq_notional_usd"] / hl["liq_notional_usd"].sum()
@@ -459,14 +565,31 @@ def c6_bounds(p: pd.DataFrame, inp: dict) -> dict:
     lower = max(observed, implied_lo)
     upper = fall_at_prev * f_hi / s_lo
     edge = C6_CLAIM_BN * (1 - C6_TOL)
-    return {"oi_fall_coins": d_coins, "oi_fall_at_close_bn": fall_at_close, "oi_fall_at_prev_bn": fall_at_prev,
-            "oi_fall_usd_bn": (oi.loc[prev] - oi.loc[crash]) / 1e9,
-            "hl_oi_fall_bn": hl_fall, "bn_oi_fall_bn": bn_fall, "hl_btc_liq_adl_bn": hl_btc,
-            "bn_btc_liq_bn": by["btc"], "bn_4coin_liq_bn": sum(by.values()),
-            "hl_liq_bn": hl["liq_notional_usd"].sum() / 1e9, "f_lo": f_lo, "f_hi": f_hi, "s_lo": s_lo, "s_hi": s_hi,
-            "observed_bn": observed, "implied_lo_bn": implied_lo, "lower_bn": lower, "upper_bn": upper,
-            "edge_bn": edge, "not_excluded": float(upper >= edge), "confirmed": float(lower >= edge),
-            "btc_forced_lo_bn": fall_at_close * f_lo, "btc_forced_hi_bn": fall_at_prev * f_hi}
+    return {
+        "oi_fall_coins": d_coins,
+        "oi_fall_at_close_bn": fall_at_close,
+        "oi_fall_at_prev_bn": fall_at_prev,
+        "oi_fall_usd_bn": (oi.loc[prev] - oi.loc[crash]) / 1e9,
+        "hl_oi_fall_bn": hl_fall,
+        "bn_oi_fall_bn": bn_fall,
+        "hl_btc_liq_adl_bn": hl_btc,
+        "bn_btc_liq_bn": by["btc"],
+        "bn_4coin_liq_bn": sum(by.values()),
+        "hl_liq_bn": hl["liq_notional_usd"].sum() / 1e9,
+        "f_lo": f_lo,
+        "f_hi": f_hi,
+        "s_lo": s_lo,
+        "s_hi": s_hi,
+        "observed_bn": observed,
+        "implied_lo_bn": implied_lo,
+        "lower_bn": lower,
+        "upper_bn": upper,
+        "edge_bn": edge,
+        "not_excluded": float(upper >= edge),
+        "confirmed": float(lower >= edge),
+        "btc_forced_lo_bn": fall_at_close * f_lo,
+        "btc_forced_hi_bn": fall_at_prev * f_hi,
+    }
 
 
 def c8_multiplier(p: pd.DataFrame, inp: dict) -> dict:
@@ -493,11 +616,11 @@ def c8_bounds(p: pd.DataFrame, inp: dict) -> pd.DataFrame:
     from .claims import binance_4coin_daily, share_at_least
 
     daily = binance_4coin_daily(inp["liq4h"])
-    since = daily.loc[reg.date("crash") + pd.Timedelta(days=1):]
+    since = daily.loc[reg.date("crash") + pd.Timedelta(days=1) :]
     m = c8_multiplier(p, inp)["M"]
     rows = {}
     for d in reg.book().as_of_window:
-        s = since.loc[:d - pd.Timedelta(days=1)]
+        s = since.loc[: d - pd.Timedelta(days=1)]
         row = {"n_days": len(s), "last_day": s.index.max()}
         for thr, claim in C8_SHARES.items():
             lo, hi = share_at_least(s, thr * 1e9), share_at_least(s * m, thr * 1e9)
@@ -509,27 +632,47 @@ def c8_bounds(p: pd.DataFrame, inp: dict) -> pd.DataFrame:
 
 def c6_estimate(b: dict) -> Estimate:
     days = [_day(d) for d in reg.book().as_of_window]
-    return Estimate(value=b["lower_bn"], low=b["lower_bn"], high=b["upper_bn"], interval="range over definitions",
-                    unit="US$ bn", n=1, sample="2025-10-10",
-                    method="observed venues and the all-venue BTC OI fall x liquidations per OI fall / BTC share",
-                    readings={"not excluded by the bounds": dict.fromkeys(days, b["not_excluded"]),
-                              "confirmed by the lower bound": dict.fromkeys(days, b["confirmed"])},
-                    text=f"all-venue liquidations of 10/10 between {b['lower_bn']:.1f} and {b['upper_bn']:.1f} US$ bn")
+    return Estimate(
+        value=b["lower_bn"],
+        low=b["lower_bn"],
+        high=b["upper_bn"],
+        interval="range over definitions",
+        unit="US$ bn",
+        n=1,
+        sample="2025-10-10",
+        method="observed venues and the all-venue BTC OI fall x liquidations per OI fall / BTC share",
+        readings={
+            "not excluded by the bounds": dict.fromkeys(days, b["not_excluded"]),
+            "confirmed by the lower bound": dict.fromkeys(days, b["confirmed"]),
+        },
+        text=f"all-venue liquidations of 10/10 between {b['lower_bn']:.1f} and {b['upper_bn']:.1f} US$ bn",
+    )
 
 
 def c8_estimate(w: pd.DataFrame) -> Estimate:
     day = {_day(d): d for d in w.index}
-    readings = {"0.5 bn on half the days allowed": "allowed_0.5", "1 bn on a quarter of days allowed": "allowed_1.0",
-                "0.5 bn on half the days confirmed": "confirmed_0.5",
-                "1 bn on a quarter of days confirmed": "confirmed_1.0"}
+    readings = {
+        "0.5 bn on half the days allowed": "allowed_0.5",
+        "1 bn on a quarter of days allowed": "allowed_1.0",
+        "0.5 bn on half the days confirmed": "confirmed_0.5",
+        "1 bn on a quarter of days confirmed": "confirmed_1.0",
+    }
     prim = w.loc[reg.book().primary_date]
-    return Estimate(value=float(prim["lower_0.5"]), low=float(prim["lower_0.5"]), high=float(prim["upper_0.5"]),
-                    interval="range over definitions", unit="% of days >= US$0.5 bn", n=int(prim["n_days"]),
-                    sample=f"2025-10-11 .. {prim['last_day']:%Y-%m-%d}",
-                    method="share of days above the threshold, Binance 4 coins as observed and scaled by M",
-                    readings={r: {k: float(w.loc[d, col]) for k, d in day.items()} for r, col in readings.items()},
-                    text=(f">= 0.5 bn on {prim['lower_0.5']:.0f} to {prim['upper_0.5']:.0f} % of days, >= 1 bn on "
-                          f"{prim['lower_1.0']:.0f} to {prim['upper_1.0']:.0f} %"))
+    return Estimate(
+        value=float(prim["lower_0.5"]),
+        low=float(prim["lower_0.5"]),
+        high=float(prim["upper_0.5"]),
+        interval="range over definitions",
+        unit="% of days >= US$0.5 bn",
+        n=int(prim["n_days"]),
+        sample=f"2025-10-11 .. {prim['last_day']:%Y-%m-%d}",
+        method="share of days above the threshold, Binance 4 coins as observed and scaled by M",
+        readings={r: {k: float(w.loc[d, col]) for k, d in day.items()} for r, col in readings.items()},
+        text=(
+            f">= 0.5 bn on {prim['lower_0.5']:.0f} to {prim['upper_0.5']:.0f} % of days, >= 1 bn on "
+            f"{prim['lower_1.0']:.0f} to {prim['upper_1.0']:.0f} %"
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -545,8 +688,12 @@ def deleveraging_days(p: pd.DataFrame) -> pd.DataFrame:
     new = log_change_pct(oi_coins(p["oi_all_btc_4h_usd"], px)).loc["2025-09-09":]
     d = pd.concat([old, new]).dropna().rename("oi_coins_chg_pct").to_frame()
     d["btc_return_pct"] = 100 * np.log(px).diff().reindex(d.index)
-    d["oi_usd_chg_pct"] = pd.concat([log_change_pct(p["oi_all_btc_usd"]).loc[:"2025-09-08"],
-                                     log_change_pct(p["oi_all_btc_4h_usd"]).loc["2025-09-09":]]).reindex(d.index)
+    d["oi_usd_chg_pct"] = pd.concat(
+        [
+            log_change_pct(p["oi_all_btc_usd"]).loc[:"2025-09-08"],
+            log_change_pct(p["oi_all_btc_4h_usd"]).loc["2025-09-09":],
+        ]
+    ).reindex(d.index)
     d["pull"] = np.where(d.index <= pd.Timestamp("2025-09-08"), "daily pull", "4h pull")
     d["damage"] = d["btc_return_pct"] / d["oi_coins_chg_pct"]
     return d
@@ -568,16 +715,30 @@ def other_events(p: pd.DataFrame, d: pd.DataFrame, events: tuple[str, ...] = OTH
         if t in d.index:
             r = d.loc[t]
             rank = 100 * (d["oi_coins_chg_pct"] <= r["oi_coins_chg_pct"]).mean()
-            rows.append({"date": t, "oi_definition": f"all venues ({r['pull']})",
-                         "oi_coins_chg_pct": r["oi_coins_chg_pct"], "btc_return_pct": r["btc_return_pct"],
-                         "damage": r["damage"], "size_pct_rank": rank})
+            rows.append(
+                {
+                    "date": t,
+                    "oi_definition": f"all venues ({r['pull']})",
+                    "oi_coins_chg_pct": r["oi_coins_chg_pct"],
+                    "btc_return_pct": r["btc_return_pct"],
+                    "damage": r["damage"],
+                    "size_pct_rank": rank,
+                }
+            )
         else:
             bn = log_change_pct(oi_coins(p["oi_binance_btcusdt_usd"], p["btc_close_usd"]))
             ret = 100 * np.log(p["btc_close_usd"]).diff()
             if t in bn.index and not math.isnan(bn.loc[t]):
-                rows.append({"date": t, "oi_definition": "Binance BTCUSDT only", "oi_coins_chg_pct": bn.loc[t],
-                             "btc_return_pct": ret.loc[t], "damage": ret.loc[t] / bn.loc[t],
-                             "size_pct_rank": 100 * (bn.dropna() <= bn.loc[t]).mean()})
+                rows.append(
+                    {
+                        "date": t,
+                        "oi_definition": "Binance BTCUSDT only",
+                        "oi_coins_chg_pct": bn.loc[t],
+                        "btc_return_pct": ret.loc[t],
+                        "damage": ret.loc[t] / bn.loc[t],
+                        "size_pct_rank": 100 * (bn.dropna() <= bn.loc[t]).mean(),
+                    }
+                )
     return pd.DataFrame(rows).set_index("date")
 
 
@@ -586,12 +747,18 @@ def damage_estimate(top: pd.DataFrame) -> Estimate:
     if crash not in top.index:
         return Estimate(missing="10/10 is not among the largest deleveraging days", unit="rank / k")
     r = top.loc[crash]
-    return Estimate(value=float(r["damage_rank"]) / len(top), n=len(top), unit="damage rank / k",
-                    sample="UTC days 2020-02-28 .. 2025-11-14",
-                    method=f"rank of % price fall per 1 % of OI in coins shed among the {len(top)} largest falls",
-                    text=(f"10/10: {r['btc_return_pct']:.1f} % for {r['oi_coins_chg_pct']:.1f} % of coins "
-                          f"(damage {r['damage']:.2f}), damage rank {int(r['damage_rank'])} of {len(top)}, "
-                          f"size rank {int(r['size_rank'])}"))
+    return Estimate(
+        value=float(r["damage_rank"]) / len(top),
+        n=len(top),
+        unit="damage rank / k",
+        sample="UTC days 2020-02-28 .. 2025-11-14",
+        method=f"rank of % price fall per 1 % of OI in coins shed among the {len(top)} largest falls",
+        text=(
+            f"10/10: {r['btc_return_pct']:.1f} % for {r['oi_coins_chg_pct']:.1f} % of coins "
+            f"(damage {r['damage']:.2f}), damage rank {int(r['damage_rank'])} of {len(top)}, "
+            f"size rank {int(r['size_rank'])}"
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -604,8 +771,14 @@ def book_distances(n: int, median_pct: float, sigma: float, seed: int = config.S
     return np.sort(median_pct * np.exp(sigma * rng.standard_normal(n)))
 
 
-def cascade(shock_pct: float, impact_pct_per_bn: float, long_book_bn: float, distances_pct: np.ndarray,
-            max_rounds: int = 500, tol: float = 1e-9) -> dict:
+def cascade(
+    shock_pct: float,
+    impact_pct_per_bn: float,
+    long_book_bn: float,
+    distances_pct: np.ndarray,
+    max_rounds: int = 500,
+    tol: float = 1e-9,
+) -> dict:
     """The forced-selling loop in rounds.  Round 0: the price falls by ``shock_pct``.  In each round every position
     whose liquidation distance the fall has reached is sold; the liquidated notional (US$ bn) moves the price by
     ``impact_pct_per_bn`` per US$ bn.  fall_k+1 = shock + impact x liquidated(fall_k).  Stops at the fixed point.
@@ -623,8 +796,13 @@ def cascade(shock_pct: float, impact_pct_per_bn: float, long_book_bn: float, dis
             break
         fall = new
     liq = per_pos * np.searchsorted(d, fall, side="right")
-    return {"total_fall_pct": fall, "liquidated_bn": liq, "amplification": fall / shock_pct,
-            "rounds": len(path) - 1, "path": np.array(path)}
+    return {
+        "total_fall_pct": fall,
+        "liquidated_bn": liq,
+        "amplification": fall / shock_pct,
+        "rounds": len(path) - 1,
+        "path": np.array(path),
+    }
 
 
 def impact_coefficients(spot4h_close: pd.Series, liq4h: pd.DataFrame, exclude_day: pd.Timestamp | None = None) -> dict:
@@ -641,14 +819,29 @@ def impact_coefficients(spot4h_close: pd.Series, liq4h: pd.DataFrame, exclude_da
         df = df[(df.index < ex) | (df.index >= ex + pd.Timedelta(days=1))]
     same = stats.hac_ols(df["r"], df[["liq"]])
     nxt = stats.hac_ols(df["r"].shift(-1).rename("r_next"), df[["liq", "r"]])
-    return {"same_bar": float(same.params["liq"]), "same_bar_low": float(same.conf_int().loc["liq", 0]),
-            "same_bar_high": float(same.conf_int().loc["liq", 1]), "next_bar": float(nxt.params["liq"]),
-            "next_bar_low": float(nxt.conf_int().loc["liq", 0]), "next_bar_high": float(nxt.conf_int().loc["liq", 1]),
-            "n": int(same.nobs), "start": df.index.min(), "end": df.index.max(), "hac_lags": same.hac_lags}
+    return {
+        "same_bar": float(same.params["liq"]),
+        "same_bar_low": float(same.conf_int().loc["liq", 0]),
+        "same_bar_high": float(same.conf_int().loc["liq", 1]),
+        "next_bar": float(nxt.params["liq"]),
+        "next_bar_low": float(nxt.conf_int().loc["liq", 0]),
+        "next_bar_high": float(nxt.conf_int().loc["liq", 1]),
+        "n": int(same.nobs),
+        "start": df.index.min(),
+        "end": df.index.max(),
+        "hac_lags": same.hac_lags,
+    }
 
 
-def calibrate(target_fall_pct: float, forced_bn: float, impact_pct_per_bn: float, long_book_bn: float,
-              sigma: float, n: int = 20000, seed: int = config.SEED) -> dict:
+def calibrate(
+    target_fall_pct: float,
+    forced_bn: float,
+    impact_pct_per_bn: float,
+    long_book_bn: float,
+    sigma: float,
+    n: int = 20000,
+    seed: int = config.SEED,
+) -> dict:
     """Calibrate the model to one 10/10 target: the total fall and the forced (liquidated) long notional.
 
     The fixed point gives the initial shock directly, shock = fall - impact x forced; the median liquidation
@@ -663,13 +856,25 @@ def calibrate(target_fall_pct: float, forced_bn: float, impact_pct_per_bn: float
     d = book_distances(n, median, sigma, seed)
     shock = target_fall_pct - impact_pct_per_bn * forced_bn
     if shock <= 0:
-        return {"shock_pct": shock, "amplification": math.inf, "reached_pct": math.nan, "median_distance_pct": median,
-                "reaches_target": False, "rounds": 0}
+        return {
+            "shock_pct": shock,
+            "amplification": math.inf,
+            "reached_pct": math.nan,
+            "median_distance_pct": median,
+            "reaches_target": False,
+            "rounds": 0,
+        }
     run = cascade(shock, impact_pct_per_bn, long_book_bn, d)
-    return {"shock_pct": shock, "amplification": target_fall_pct / shock, "reached_pct": run["total_fall_pct"],
-            "median_distance_pct": median, "reaches_target": bool(abs(run["total_fall_pct"] - target_fall_pct)
-                                                                  <= 0.05 * target_fall_pct),
-            "model_amplification": run["amplification"], "rounds": run["rounds"], "path": run["path"]}
+    return {
+        "shock_pct": shock,
+        "amplification": target_fall_pct / shock,
+        "reached_pct": run["total_fall_pct"],
+        "median_distance_pct": median,
+        "reaches_target": bool(abs(run["total_fall_pct"] - target_fall_pct) <= 0.05 * target_fall_pct),
+        "model_amplification": run["amplification"],
+        "rounds": run["rounds"],
+        "path": run["path"],
+    }
 
 
 def cascade_band(target_fall_pct: float, runs: pd.DataFrame, sigmas: tuple[float, ...] = (0.5, 1.0)) -> pd.DataFrame:
@@ -682,11 +887,21 @@ def cascade_band(target_fall_pct: float, runs: pd.DataFrame, sigmas: tuple[float
     for _, r in runs.iterrows():
         for s in sigmas:
             c = calibrate(target_fall_pct, r["forced_bn"], r["impact_pct_per_bn"], r["long_book_bn"], s)
-            status = ("forced selling alone exceeds the fall" if c["shock_pct"] <= 0 else
-                      "reaches the 10/10 fall" if c["reaches_target"] else "stops short")
-            rows.append({**r.to_dict(), "sigma": s, "status": status,
-                         **{x: c[x] for x in ("shock_pct", "amplification", "reached_pct", "median_distance_pct",
-                                              "rounds")}})
+            status = (
+                "forced selling alone exceeds the fall"
+                if c["shock_pct"] <= 0
+                else "reaches the 10/10 fall"
+                if c["reaches_target"]
+                else "stops short"
+            )
+            rows.append(
+                {
+                    **r.to_dict(),
+                    "sigma": s,
+                    "status": status,
+                    **{x: c[x] for x in ("shock_pct", "amplification", "reached_pct", "median_distance_pct", "rounds")},
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -705,7 +920,7 @@ def cascade_inputs(p: pd.DataFrame, inp: dict, bounds: dict) -> dict:
 
     spot = inp["spot1h"]["btc"]
     t0 = pd.Timestamp("2025-10-10 20:00", tz="UTC")
-    w = spot.loc[t0:t0 + pd.Timedelta(hours=3)]
+    w = spot.loc[t0 : t0 + pd.Timedelta(hours=3)]
     fall = -100 * np.log(w["low_usdt"].min() / w["open_usdt"].iloc[0])
     close_fall = -100 * np.log(w["close_usdt"].iloc[-1] / w["open_usdt"].iloc[0])
     oi_pre = inp["oi4h"].loc[t0, "oi_all_venues_open_usd"] / 1e9
@@ -714,30 +929,55 @@ def cascade_inputs(p: pd.DataFrame, inp: dict, bounds: dict) -> dict:
     m = c8_multiplier(p, inp)
     bn_long = inp["liq4h"].loc[t0, "btc_liq_long_usd"] / 1e9
     share_normal = 1 / (m["B_median"] * m["V"])
-    kappa_b = {"next bar": max(-imp["next_bar"], 0.0) * 10, "next bar, CI end": max(-imp["next_bar_low"], 0.0) * 10,
-               "same bar": -imp["same_bar"] * 10}   # % per US$ bn Binance-reported
+    kappa_b = {
+        "next bar": max(-imp["next_bar"], 0.0) * 10,
+        "next bar, CI end": max(-imp["next_bar_low"], 0.0) * 10,
+        "same bar": -imp["same_bar"] * 10,
+    }  # % per US$ bn Binance-reported
     rows = []
     for kname, kb in kappa_b.items():
         for forced_name, forced in (("low", bounds["btc_forced_lo_bn"]), ("high", bounds["btc_forced_hi_bn"])):
             for sname, share in (("10/10", bn_long / forced), ("normal day", share_normal)):
                 for book in (0.5 * oi_pre, 0.6 * oi_pre):
-                    rows.append({"impact_source": kname, "binance_share": sname, "forced": forced_name,
-                                 "forced_bn": forced, "impact_pct_per_bn": kb * share, "long_book_bn": book,
-                                 "forced_selling_pct": kb * share * forced})
+                    rows.append(
+                        {
+                            "impact_source": kname,
+                            "binance_share": sname,
+                            "forced": forced_name,
+                            "forced_bn": forced,
+                            "impact_pct_per_bn": kb * share,
+                            "long_book_bn": book,
+                            "forced_selling_pct": kb * share * forced,
+                        }
+                    )
     runs = pd.DataFrame(rows)
-    return {"fall_to_low_pct": fall, "fall_to_close_pct": close_fall, "oi_pre_bn": oi_pre,
-            "long_share_accounts": ls / (1 + ls), "impact": imp, "kappa_binance": kappa_b, "runs": runs,
-            "binance_long_bn": bn_long, "binance_share_normal": share_normal}
+    return {
+        "fall_to_low_pct": fall,
+        "fall_to_close_pct": close_fall,
+        "oi_pre_bn": oi_pre,
+        "long_share_accounts": ls / (1 + ls),
+        "impact": imp,
+        "kappa_binance": kappa_b,
+        "runs": runs,
+        "binance_long_bn": bn_long,
+        "binance_share_normal": share_normal,
+    }
 
 
 def band_summary(band: pd.DataFrame) -> dict:
     """Amplification over the consistent calibrations, without and with the same-bar impact."""
     ok = band[band["status"] == "reaches the 10/10 fall"]
     core = ok[ok["impact_source"] != "same bar"]
-    return {"core_low": float(core["amplification"].min()), "core_high": float(core["amplification"].max()),
-            "all_low": float(ok["amplification"].min()), "all_high": float(ok["amplification"].max()),
-            "n_unbounded": int((band["status"] == "forced selling alone exceeds the fall").sum()),
-            "n_short": int((band["status"] == "stops short").sum()), "n": len(band), "n_ok": len(ok)}
+    return {
+        "core_low": float(core["amplification"].min()),
+        "core_high": float(core["amplification"].max()),
+        "all_low": float(ok["amplification"].min()),
+        "all_high": float(ok["amplification"].max()),
+        "n_unbounded": int((band["status"] == "forced selling alone exceeds the fall").sum()),
+        "n_short": int((band["status"] == "stops short").sum()),
+        "n": len(band),
+        "n_ok": len(ok),
+    }
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -754,17 +994,29 @@ def evidence(p: pd.DataFrame, inp: dict | None = None) -> dict:
     w8 = c8_bounds(p, inp)
     dd = deleveraging_days(p)
     top = damage_table(dd)
-    return {"inputs": inp, "oi_chg": chg, "c19": c19_frame(p), "h1": h1, "h2": h2, "c6": b6, "c8": w8,
-            "c8_m": c8_multiplier(p, inp), "deleveraging": dd, "damage_top": top}
+    return {
+        "inputs": inp,
+        "oi_chg": chg,
+        "c19": c19_frame(p),
+        "h1": h1,
+        "h2": h2,
+        "c6": b6,
+        "c8": w8,
+        "c8_m": c8_multiplier(p, inp),
+        "deleveraging": dd,
+        "damage_top": top,
+    }
 
 
 def estimates_from(p: pd.DataFrame, ev: dict) -> dict[str, Estimate]:
-    return {"C19": c19_estimate(p),
-            "SEQ.H1.flow_oi": lead_lag_estimate(ev["h1"], "flow_oi"),
-            "SEQ.H2.oi_flow": lead_lag_estimate(ev["h2"], "oi_flow"),
-            "SEQ.bounds.c6": c6_estimate(ev["c6"]),
-            "SEQ.bounds.c8": c8_estimate(ev["c8"]),
-            "SEQ.damage": damage_estimate(ev["damage_top"])}
+    return {
+        "C19": c19_estimate(p),
+        "SEQ.H1.flow_oi": lead_lag_estimate(ev["h1"], "flow_oi"),
+        "SEQ.H2.oi_flow": lead_lag_estimate(ev["h2"], "oi_flow"),
+        "SEQ.bounds.c6": c6_estimate(ev["c6"]),
+        "SEQ.bounds.c8": c8_estimate(ev["c8"]),
+        "SEQ.damage": damage_estimate(ev["damage_top"]),
+    }
 
 
 def estimates(p: pd.DataFrame) -> dict[str, Estimate]:
