@@ -157,6 +157,40 @@ def test_hac_lags_of_half_the_sample_cannot_be_checked():
     assert e.missing and np.isnan(e.p)
 
 
+def _model_frame(n: int = 600, seed: int = 12) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2022-01-01", periods=n, freq="D")
+    f = pd.DataFrame(index=idx)
+    f["fng"] = rng.uniform(5, 95, n)
+    for c in (*b.EXHAUSTION,):
+        f[c] = (rng.uniform(size=n) < 0.3).astype(float)
+    f["past_ret_30"] = rng.normal(size=n)
+    f["vol_30"] = rng.uniform(1, 3, n)
+    f["fwd_5"] = rng.normal(size=n) - 0.05 * (f["fng"] - 50) + 2 * f["oi_exhausted"]
+    return f
+
+
+def test_exhaustion_wald_string_constraints_equal_the_restriction_matrix():
+    f = _model_frame()
+    end = f.index[-1]
+    out = b.exhaustion_wald(f, 5, end=end)
+    res = b.fit_logit(f, 5, ["fng", *b.EXHAUSTION, *b.MODEL_CONTROLS], end=end)
+    R = np.zeros((len(b.EXHAUSTION), len(res.params)))
+    for i, term in enumerate(b.EXHAUSTION):
+        R[i, list(res.params.index).index(term)] = 1
+    w = res.wald_test(R, scalar=True)
+    assert out["chi2"] == pytest.approx(float(w.statistic)) and out["p_value"] == pytest.approx(float(w.pvalue))
+    assert out["df"] == 4 and out["p_value"] < 0.01  # oi_exhausted carries a planted effect
+
+
+def test_quantreg_block_ci_covers_the_median_slope_and_is_reproducible():
+    f = _model_frame()
+    end = f.index[-1]
+    lo, hi = b.quantreg_block_ci(f, 5, ["fng", *b.MODEL_CONTROLS], 0.5, "fng_per10", end=end, n_boot=60)
+    assert lo < -0.5 < hi  # the planted slope is -0.05 per point = -0.5 per 10 points
+    assert (lo, hi) == b.quantreg_block_ci(f, 5, ["fng", *b.MODEL_CONTROLS], 0.5, "fng_per10", end=end, n_boot=60)
+
+
 def test_h3_count_reads_any_day_and_unobserved_as_not_fired():
     window = pd.date_range("2025-11-14", periods=3, freq="D")
     frame = pd.DataFrame(

@@ -46,6 +46,18 @@ def test_intraday_split_summer_time():
     assert out["px_open"].iloc[0] == 14.0  # 10:00 NY = 14:00 UTC, bar opening 13:00
 
 
+def test_intraday_split_early_close_day_ends_at_13h():
+    # 2025-11-28 (day after Thanksgiving, UTC-5) closes at 13:00 NY = 18:00 UTC, the bar opening 17:00 UTC;
+    # 2025-11-27 (Thanksgiving) is not a session: no close
+    idx = pd.date_range("2025-11-26 00:00", "2025-11-28 23:00", freq="h", tz="UTC")
+    close = pd.Series(np.arange(len(idx), dtype=float) + 1, index=idx)
+    days = pd.DatetimeIndex(["2025-11-26", "2025-11-27", "2025-11-28"])
+    out = ef.intraday_split(pd.DataFrame({"close_usdt": close}), days)
+    assert out.loc["2025-11-28", "px_close"] == close[pd.Timestamp("2025-11-28 17:00", tz="UTC")]
+    assert out.loc["2025-11-26", "px_close"] == close[pd.Timestamp("2025-11-26 20:00", tz="UTC")]
+    assert np.isnan(out.loc["2025-11-27", "px_close"])
+
+
 def test_extend_aum_rolls_price_and_flows():
     days = _days(3)
     aum = pd.Series([100e6, np.nan, np.nan], index=days)
@@ -103,6 +115,23 @@ def test_hac_slope_and_block_bootstrap_on_exact_line():
     assert s.beta == pytest.approx(3.0, abs=0.01) and s.ci_low < 3.0 < s.ci_high
     lo, hi = ef.pairs_block_bootstrap_slope(d, "y", "x", block=5, n_boot=99)
     assert lo == pytest.approx(3.0, abs=0.02) and hi == pytest.approx(3.0, abs=0.02)
+
+
+def test_robust_granger_string_constraints_equal_the_restriction_matrix():
+    rng = np.random.default_rng(11)
+    idx = _days(400)
+    x = pd.Series(rng.normal(size=400), index=idx)
+    d = pd.DataFrame({"r": 0.4 * x.shift(1).fillna(0) + rng.normal(size=400), "f": x})
+    out = ef.robust_granger(d, "r", "f", 3)
+    X = pd.concat({f"{c}_l{k}": d[c].shift(k) for c in ("r", "f") for k in range(1, 4)}, axis=1)
+    res = stats.hac_ols(d["r"], X)
+    R = np.zeros((3, len(res.params)))
+    for i in range(3):
+        R[i, list(res.params.index).index(f"f_l{i + 1}")] = 1
+    w = res.wald_test(R, scalar=True)
+    assert out["stat"] == pytest.approx(float(w.statistic)) and out["p_value"] == pytest.approx(float(w.pvalue))
+    assert out["sum"] == pytest.approx(res.params[["f_l1", "f_l2", "f_l3"]].sum())
+    assert out["ci_low"] < 0.4 < out["ci_high"]
 
 
 def test_cme_vs_flows_weeks_end_on_report_date():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 from scipy import stats as sps
 
 from unwind import gold, study
@@ -174,6 +175,34 @@ def test_chow_detects_a_slope_break_and_its_f_matches_the_hand_formula():
     assert c["f_stat"] == pytest.approx(f)
     stable = df.assign(y=x + 0.3 * rng.normal(size=n))
     assert gold.chow_test(stable, "y", ["x"], idx[150])["f_p"] > 0.01
+
+
+def test_chow_wald_string_constraints_equal_the_restriction_matrix():
+    # the HAC Wald test of the break terms, stated as "post = 0, post_x_... = 0", with the book's hyphenated names
+    rng = np.random.default_rng(8)
+    n = 240
+    idx = pd.bdate_range("2025-01-01", periods=n)
+    df = pd.DataFrame(rng.normal(size=(n, 3)), columns=["btc", "gold", "Nasdaq-100"], index=idx)
+    df["btc"] += 0.5 * df["gold"] * (idx >= idx[180])
+    c = gold.chow_test(df, "btc", ["gold", "Nasdaq-100"], idx[180], maxlags=3)
+    post = (idx >= idx[180]).astype(float)
+    g, q = df["gold"], df["Nasdaq-100"]
+    X = sm.add_constant(pd.DataFrame({"g": g, "q": q, "p": post, "pg": post * g, "pq": post * q}))
+    hac = sm.OLS(df["btc"], X).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
+    R = np.zeros((3, 6))
+    R[0, 3], R[1, 4], R[2, 5] = 1, 1, 1
+    w = hac.wald_test(R, scalar=True)
+    assert c["wald_stat"] == pytest.approx(float(w.statistic)) and c["wald_p"] == pytest.approx(float(w.pvalue))
+
+
+def test_corr_table_fisher_interval_is_scipys():
+    rng = np.random.default_rng(9)
+    df = pd.DataFrame(rng.normal(size=(80, 2)), columns=["btc", "g"])
+    df["g"] += 0.4 * df["btc"]
+    t = gold.corr_table(df, "btc", ["g"], n_boot=50)
+    ci = sps.pearsonr(df["btc"], df["g"]).confidence_interval()
+    assert (t.loc["g", "fisher_low"], t.loc["g", "fisher_high"]) == pytest.approx((ci.low, ci.high))
+    assert t.loc["g", "block"] >= gold.MIN_BLOCK
 
 
 def test_cusum_flags_a_mean_shift_but_not_noise():

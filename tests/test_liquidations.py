@@ -159,6 +159,23 @@ def _dollar_data(n: int = 1200, seed: int = 7) -> pd.DataFrame:
     return pd.DataFrame({"ret": ret, "liq_long_m": long_m, "liq_short_m": rng.exponential(1.0, n)}, index=idx)
 
 
+def test_hf_chain_bootstrap_interval_and_p_follow_the_book_convention():
+    rng = np.random.default_rng(13)
+    n = 1500
+    ret = rng.normal(size=n)
+    liq = np.zeros(n)
+    for t in range(1, n):
+        liq[t] = 0.2 * liq[t - 1] - 0.8 * ret[t - 1] + rng.normal(scale=0.3)
+    ret[2:] += -0.5 * liq[1:-1]  # ret(t+2) falls with liq_long(t+1)
+    df = pd.DataFrame({"ret": ret, "liq_long": liq, "liq_short": rng.normal(size=n)})
+    out = lq.hf_chain(df, n_boot=200)
+    row = out.loc["a x b: ret(t) -> ret(t+2) via liq"]
+    a, b = out.iloc[0]["coef"], out.iloc[1]["coef"]
+    assert row["coef"] == pytest.approx(a * b) and 0 < row["ci_low"] < row["coef"] < row["ci_high"]
+    assert row["p_value"] == pytest.approx(2 / 201)  # every draw above zero: the smallest p, 2 / (B + 1)
+    assert out.equals(lq.hf_chain(df, n_boot=200))  # the book-wide seed
+
+
 def test_bars_above_counts_large_bars():
     df = _dollar_data()
     c = lq.bars_above(df)

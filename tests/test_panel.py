@@ -61,6 +61,40 @@ def test_us_close_is_16h_new_york_across_dst():
     assert px.iloc[1] == hourly.index.get_loc(pd.Timestamp("2025-03-10 19:00", tz="UTC"))
 
 
+EARLY_CLOSES = ["2024-07-03", "2024-11-29", "2024-12-24", "2025-07-03", "2025-11-28", "2025-12-24"]
+
+
+def test_xnys_close_times_early_closes_and_a_holiday():
+    from unwind.sources.base import nyse_close_utc, nyse_sessions
+
+    ny = nyse_close_utc(pd.DatetimeIndex([*EARLY_CLOSES, "2025-11-26", "2025-11-27"])).tz_convert(pnl.US_CLOSE_TZ)
+    assert [t.strftime("%H:%M") for t in ny[:6]] == ["13:00"] * 6  # the six early closes in the panel
+    assert ny[6].strftime("%H:%M") == "16:00"  # the Wednesday before Thanksgiving: a full session
+    assert pd.isna(ny[7])  # Thanksgiving: no session, no close
+    assert pd.Timestamp("2025-11-27") not in nyse_sessions()
+
+
+def test_us_close_uses_the_13h_close_on_early_close_days():
+    hours = pd.date_range("2024-07-01", "2026-01-01", freq="h", tz="UTC")
+    hourly = pd.DataFrame({"close_usdt": np.arange(len(hours), dtype=float)}, index=hours)
+    days = pd.DatetimeIndex([*EARLY_CLOSES, "2025-07-04"])  # the six early closes and a holiday
+    px = pnl.us_close_price(hourly, days)
+    for d in EARLY_CLOSES:
+        close = pd.Timestamp(f"{d} 13:00", tz=pnl.US_CLOSE_TZ).tz_convert("UTC")
+        assert px[d] == hourly.index.get_loc(close - pd.Timedelta(hours=1)), d  # the bar ending at 13:00 NY
+    assert np.isnan(px["2025-07-04"])  # Independence Day: no U.S. close
+
+
+def test_panel_btc_us_close_on_early_close_days(p):
+    from unwind.sources import binance as bn
+
+    hourly = bn.binance_intraday("BTCUSDT", "spot", "1h")["close_usdt"]
+    for d in EARLY_CLOSES:
+        bar = pd.Timestamp(f"{d} 12:00", tz=pnl.US_CLOSE_TZ).tz_convert("UTC")
+        assert p.loc[d, "btc_usclose_usdt"] == hourly[bar], d
+    assert np.isnan(p.loc["2024-12-25", "btc_usclose_usdt"])  # Christmas: no U.S. close
+
+
 def test_cmc_snapshot_is_assigned_to_the_day_it_closes(p):
     # the row fetched 2025-05-08 ~01:43 UTC describes the market at the end of 2025-05-07
     assert p["total_mcap_usd"].first_valid_index() == pd.Timestamp("2025-05-07")

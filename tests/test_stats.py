@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from unwind import stats
+from unwind import config, stats
 
 
 def test_newey_west_rule():
@@ -18,11 +18,18 @@ def test_bh_adjust_hand_computed():
     assert np.isnan(adj.iloc[3]) and adj.iloc[4] == pytest.approx(0.20)
 
 
-def test_fisher_ci_contains_r_and_shrinks_with_n():
-    lo, hi = stats.fisher_ci(0.0, 103)
-    assert lo == pytest.approx(-np.tanh(1.959964 * 0.1), abs=1e-6) and hi == pytest.approx(-lo)
-    lo2, hi2 = stats.fisher_ci(0.5, 1003)
-    assert lo2 < 0.5 < hi2 and hi2 - lo2 < hi - lo
+def test_corr_ci_is_fisher_z_from_scipy():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=103)
+    y = 0.5 * x + rng.normal(size=103)
+    lo, hi = stats.corr_ci(x, y)
+    r = np.corrcoef(x, y)[0, 1]
+    q = 1.959964 / np.sqrt(100)
+    assert lo == pytest.approx(np.tanh(np.arctanh(r) - q), abs=1e-6)
+    assert hi == pytest.approx(np.tanh(np.arctanh(r) + q), abs=1e-6)
+    lo2, hi2 = stats.corr_ci(np.r_[x, x, x], np.r_[y, y, y] + rng.normal(scale=1e-9, size=309))
+    assert lo2 < r < hi2 and hi2 - lo2 < hi - lo
+    assert np.isnan(stats.corr_ci([1.0, 2.0, 3.0], [1.0, 3.0, 2.0])[0])  # fewer than four pairs
 
 
 def test_hac_ols_recovers_slope_and_states_lags():
@@ -58,6 +65,34 @@ def test_block_bootstrap_interval_covers_the_mean():
     x = pd.Series(np.random.default_rng(3).normal(loc=1.0, size=300))
     lo, hi = stats.block_bootstrap_mean(x, block=10, n_boot=500)
     assert lo < 1.0 < hi and hi - lo < 0.5
+    assert (lo, hi) == stats.block_bootstrap_mean(x, block=10, n_boot=500)  # the book-wide seed: reproducible
+    assert np.isnan(stats.block_bootstrap_mean(x.iloc[:15], block=10)[0])  # fewer than two blocks
+
+
+def test_block_bootstrap_block_length_seed_and_p_convention():
+    rng = np.random.default_rng(6)
+    e = rng.normal(size=2000)
+    ar = np.zeros(2000)
+    for t in range(1, 2000):
+        ar[t] = 0.9 * ar[t - 1] + e[t]
+    persistent = stats.block_bootstrap(np.mean, ar, n_boot=50)
+    white = stats.block_bootstrap(np.mean, e, n_boot=50)
+    assert persistent.block > white.block >= 1  # Politis-White: longer blocks for a persistent series
+    assert stats.block_bootstrap(np.mean, e, n_boot=50, min_block=30).block == 30  # the caller's floor
+    assert stats.block_bootstrap(np.mean, e, n_boot=50, block=7).block == 7
+    a = stats.block_bootstrap(np.mean, e, n_boot=200)
+    b = stats.block_bootstrap(np.mean, e, n_boot=200, seed=config.SEED)
+    assert a.draws.shape == (200, 1) and np.array_equal(a.draws, b.draws)
+    assert not np.array_equal(a.draws, stats.block_bootstrap(np.mean, e, n_boot=200, seed=1).draws)
+    # two statistics from one call share the resampled rows
+    two = stats.block_bootstrap(lambda v: [v[:, 0].mean(), v[:, 0].mean() * 2], np.c_[e, e], n_boot=20)
+    assert two.draws.shape == (20, 2) and np.allclose(two.draws[:, 1], 2 * two.draws[:, 0])
+    # the p-value convention: 2 (min tail + 1) / (B + 1), capped at 1
+    assert stats.bootstrap_p(np.arange(1.0, 100.0)) == pytest.approx(2 / 100)
+    assert stats.bootstrap_p(np.r_[-np.ones(10), np.ones(89)]) == pytest.approx(22 / 100)
+    assert stats.bootstrap_p(np.zeros(9)) == 1.0
+    lo, hi = a.interval()
+    assert lo < e.mean() < hi and a.p_value() == stats.bootstrap_p(a.draws[:, 0])
 
 
 def test_verdict_vocabulary_is_enforced():

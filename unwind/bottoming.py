@@ -42,7 +42,7 @@ from scipy import stats as sps
 from statsmodels.regression.quantile_regression import QuantReg
 from statsmodels.tools.sm_exceptions import IterationLimitWarning
 
-from . import stats
+from . import config, stats
 from .study import Estimate
 from .study import registry as design
 
@@ -307,12 +307,13 @@ def signal_forward_test(
     end: pd.Timestamp = FIT_END,
     mask: pd.Series | None = None,
     n_boot: int = 2000,
-    seed: int = 0,
+    seed: int = config.SEED,
 ) -> SignalTest:
     """Mean h-day forward log return on signal days minus on other days (pp), three ways.
 
     1. all days, HAC (Newey-West) with lags = h (forward windows overlap by h - 1 days);
-    2. moving-block bootstrap (block = h) of :func:`difference_series`;
+    2. block bootstrap of the mean of :func:`difference_series` (:func:`unwind.stats.block_bootstrap_mean`:
+       stationary bootstrap, mean block the Politis-White optimal length, at least h);
     3. independent episodes (:func:`episodes`), starts thinned to be >= h days apart so no two
        forward windows overlap: mean excess over the average h-day return, one-sample t-test.
 
@@ -446,22 +447,27 @@ def quantreg_block_ci(
     *,
     end: pd.Timestamp = FIT_END,
     n_boot: int = 200,
-    seed: int = 0,
+    seed: int = config.SEED,
 ) -> tuple[float, float]:
-    """95 % moving-block bootstrap (block = h days) interval for one QuantReg coefficient."""
+    """95 % block-bootstrap percentile interval for one QuantReg coefficient.
+
+    :func:`unwind.stats.block_bootstrap` (stationary bootstrap; mean block the Politis-White optimal length,
+    at least h days, the overlap of the forward returns).
+    """
     data = pd.concat([frame[f"fwd_{h}"].rename("y"), _design(frame, regressors)], axis=1)
     data = data[known_by(frame, h, end)].dropna()
     y = data["y"].to_numpy()
     X = sm.add_constant(data.drop(columns="y"), has_constant="add")
     col = list(X.columns).index(term)
     Xv = X.to_numpy()
-    n = len(y)
-    est = []
+
+    def coef(yy: np.ndarray, XX: np.ndarray) -> float:
+        return QuantReg(yy, XX).fit(q=q, max_iter=2000).params[col]
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IterationLimitWarning)  # ties in resampled data; see fit_quantreg
-        for idx in stats.block_indices(n, h, n_boot, seed):
-            est.append(QuantReg(y[idx], Xv[idx]).fit(q=q, max_iter=2000).params[col])
-    return tuple(np.quantile(est, [0.025, 0.975]))
+        lo, hi = stats.block_bootstrap(coef, y, Xv, n_boot=n_boot, min_block=h, seed=seed).interval(0.05)
+    return (float(lo), float(hi))
 
 
 def model_table(frame: pd.DataFrame, regressors: list[str], *, end: pd.Timestamp = FIT_END) -> pd.DataFrame:
@@ -507,10 +513,7 @@ def exhaustion_wald(frame: pd.DataFrame, h: int, *, end: pd.Timestamp = FIT_END)
     """Joint HAC Wald test that the four exhaustion signals add nothing to F&G + controls in the logit."""
     regs = ["fng", *EXHAUSTION, *MODEL_CONTROLS]
     res = fit_logit(frame, h, regs, end=end)
-    R = np.zeros((len(EXHAUSTION), len(res.params)))
-    for i, term in enumerate(EXHAUSTION):
-        R[i, list(res.params.index).index(term)] = 1
-    w = res.wald_test(R, scalar=True)
+    w = res.wald_test(", ".join(f"{term} = 0" for term in EXHAUSTION), scalar=True)
     return {"h": h, "chi2": float(w.statistic), "df": len(EXHAUSTION), "p_value": float(w.pvalue), "n": int(res.nobs)}
 
 

@@ -25,8 +25,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats as sps
 
-from . import stats
+from . import config, stats
 from .panel import US_CLOSE_TZ
+from .sources.base import nyse_close_utc
 from .study import Estimate, registry
 
 TAG = "etf"
@@ -121,21 +122,22 @@ def source_overlap(farside: pd.DataFrame, cetf: pd.DataFrame, funds: tuple[str, 
 def intraday_split(
     hourly: pd.DataFrame, days: pd.DatetimeIndex, *, open_hour_ny: int = SESSION_OPEN_NY
 ) -> pd.DataFrame:
-    """BTC price at ``open_hour_ny``:00 and 16:00 New York on each day, and the session/overnight split.
+    """BTC price at ``open_hour_ny``:00 New York and at the NYSE close on each day, and the session/overnight split.
 
-    ``hourly`` is Binance 1h klines indexed by bar open (UTC).  The price at
-    HH:00 New York is the close of the bar that ends then.  ``r_overnight``
-    runs from the previous listed day's 16:00 to this day's open hour,
-    ``r_session`` from the open hour to 16:00; their sum is the close-to-close
-    log return (percent).
+    ``hourly`` is Binance 1h klines indexed by bar open (UTC).  The price at a
+    time is the close of the bar that ends then.  The close is the session's
+    actual close from the XNYS calendar: 16:00 New York, 13:00 on early-close
+    days (NaN on a day that is not a session).  ``r_overnight`` runs from the
+    previous listed day's close to this day's open hour, ``r_session`` from the
+    open hour to the close; their sum is the close-to-close log return (percent).
     """
     days = pd.DatetimeIndex(days)
 
-    def at(hour: int) -> np.ndarray:
-        t = (days.tz_localize(US_CLOSE_TZ) + pd.Timedelta(hours=hour)).tz_convert("UTC") - pd.Timedelta(hours=1)
-        return hourly["close_usdt"].reindex(t).to_numpy()
+    def price(t_utc: pd.DatetimeIndex) -> np.ndarray:
+        return hourly["close_usdt"].reindex(t_utc - pd.Timedelta(hours=1)).to_numpy()
 
-    out = pd.DataFrame({"px_open": at(open_hour_ny), "px_close": at(16)}, index=days)
+    t_open = (days.tz_localize(US_CLOSE_TZ) + pd.Timedelta(hours=open_hour_ny)).tz_convert("UTC")
+    out = pd.DataFrame({"px_open": price(t_open), "px_close": price(nyse_close_utc(days))}, index=days)
     out["r_overnight"] = 100 * np.log(out["px_open"] / out["px_close"].shift(1))
     out["r_session"] = 100 * np.log(out["px_close"] / out["px_open"])
     return out
@@ -315,12 +317,9 @@ def robust_granger(d: pd.DataFrame, y: str, x: str, lags: int) -> dict[str, floa
     X = pd.concat({f"{c}_l{k}": d[c].shift(k) for c in (y, x) for k in range(1, lags + 1)}, axis=1)
     res = stats.hac_ols(d[y], X)
     names = [f"{x}_l{k}" for k in range(1, lags + 1)]
-    R = np.zeros((lags, len(res.params)))
-    for i, nm in enumerate(names):
-        R[i, list(res.params.index).index(nm)] = 1
-    w = res.wald_test(R, scalar=True)
+    w = res.wald_test(", ".join(f"{nm} = 0" for nm in names), scalar=True)
     # the net (summed) lag effect and its HAC interval: the sign a Wald p-value alone does not give
-    t = res.t_test(R.sum(axis=0))
+    t = res.t_test(" + ".join(names) + " = 0")
     lo, hi = (float(v) for v in np.asarray(t.conf_int()).ravel())
     return {
         "stat": float(w.statistic),
@@ -353,16 +352,20 @@ def pairs_block_bootstrap_slope(
     *,
     block: int = 10,
     n_boot: int = 999,
-    seed: int = 0,
+    seed: int = config.SEED,
 ) -> tuple[float, float]:
-    """95 % moving-block bootstrap interval for the OLS slope on ``x`` (rows resampled in blocks)."""
+    """95 % block-bootstrap percentile interval for the OLS slope on ``x`` (rows resampled in blocks).
+
+    :func:`unwind.stats.block_bootstrap` (stationary bootstrap) with ``block`` as the floor of the mean block
+    length, which is otherwise the Politis-White optimal length of the columns.
+    """
     data = d[[y, x, *controls]].dropna().to_numpy()
-    n = len(data)
-    X = np.column_stack([np.ones(n), data[:, 1:]])
-    betas = np.array(
-        [np.linalg.lstsq(X[idx], data[idx, 0], rcond=None)[0][1] for idx in stats.block_indices(n, block, n_boot, seed)]
-    )
-    lo, hi = np.quantile(betas, [0.025, 0.975])
+
+    def slope(v: np.ndarray) -> float:
+        X = np.column_stack([np.ones(len(v)), v[:, 1:]])
+        return np.linalg.lstsq(X, v[:, 0], rcond=None)[0][1]
+
+    lo, hi = stats.block_bootstrap(slope, data, n_boot=n_boot, min_block=block, seed=seed).interval(0.05)
     return float(lo), float(hi)
 
 

@@ -6,7 +6,8 @@ functions and shows the results.
 Clock.  BTC trades around the clock, gold futures, indices, the dollar index
 and Treasury yields on U.S. business days.  When BTC is paired with a U.S.
 asset it is sampled at the U.S. equity close: the Binance BTCUSDT price at
-16:00 New York (``btc_usclose_usdt``, 2024-04-16 -> 2026-07-24).  Outside that
+16:00 New York (``btc_usclose_usdt``, 2024-04-16 -> 2026-07-24; 13:00 on the NYSE's early-close
+days, from the XNYS calendar, where "16:00" below is the session's close).  Outside that
 range the Yahoo UTC-day close is used instead, which is taken at 00:00 UTC of
 the next day = 20:00 New York in summer (EDT) and 19:00 in winter (EST), i.e.
 3-4 h after the U.S. close.  The two clocks are never mixed inside a return:
@@ -26,6 +27,7 @@ import statsmodels.api as sm
 from scipy import stats as sps
 from statsmodels.stats.diagnostic import breaks_cusumolsresid
 
+from . import config
 from . import stats as st
 from .events import AS_OF_WINDOW, CRASH, FIT_END, OCT6_HIGH
 from .study import Estimate
@@ -61,7 +63,7 @@ PRE_END = CRASH - pd.Timedelta(days=1)
 POST_END = FIT_END
 #: the regressors of the break tests (Chow at 10/10 and CUSUM): BTC on gold, controlling for equities
 BREAK_XS = ["gold", "Nasdaq-100"]
-SEED = 20251010
+SEED = config.SEED
 N_BOOT = 2000
 
 
@@ -137,9 +139,8 @@ def weekly_returns(r: pd.DataFrame, columns: list[str], *, min_days: int = 4) ->
 
 
 # --------------------------------------------------------------------------- correlations
-def block_length(n: int) -> int:
-    """Moving-block length for daily returns: ceil(n^(1/3)), at least 5 trading days (one week)."""
-    return max(5, int(np.ceil(n ** (1 / 3))))
+#: the shortest mean block of the correlation bootstraps: one trading week
+MIN_BLOCK = 5
 
 
 def _rowwise_corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -151,32 +152,40 @@ def _rowwise_corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def boot_corrs(
     df: pd.DataFrame, x: str, ys: list[str], *, n_boot: int = N_BOOT, block: int | None = None, seed: int = SEED
 ) -> pd.DataFrame:
-    """Moving-block bootstrap draws of corr(x, y) for every y, resampling the same days for all y.
+    """Block-bootstrap draws of corr(x, y) for every y, resampling the same days for all y.
 
-    Returns an ``n_boot`` x len(ys) frame; drawing the same blocks for every pair
-    keeps the dependence between the correlations (needed to compare them).
+    :func:`unwind.stats.block_bootstrap` (stationary bootstrap; mean block from Politis-White, at least
+    :data:`MIN_BLOCK` days; ``block`` fixes it).  Returns an ``n_boot`` x len(ys) frame, its ``attrs["block"]``
+    the mean block used; drawing the same blocks for every pair keeps the dependence between the
+    correlations (needed to compare them).
     """
     d = df[[x, *ys]].dropna()
-    n = len(d)
-    idx = st.block_indices(n, block or block_length(n), n_boot, seed)
-    xv = d[x].to_numpy()[idx]
-    return pd.DataFrame({y: _rowwise_corr(xv, d[y].to_numpy()[idx]) for y in ys})
+
+    def corrs(v: np.ndarray) -> np.ndarray:
+        return _rowwise_corr(v[:, :1].T, v[:, 1:].T)
+
+    b = st.block_bootstrap(corrs, d.to_numpy(), n_boot=n_boot, min_block=MIN_BLOCK, block=block, seed=seed)
+    out = pd.DataFrame(b.draws, columns=ys)
+    out.attrs["block"] = b.block
+    return out
 
 
 def corr_table(df: pd.DataFrame, x: str, ys: list[str], *, n_boot: int = N_BOOT, seed: int = SEED) -> pd.DataFrame:
     """corr(x, y) for each y on the rows of ``df`` where all are observed, with Fisher-z and block-bootstrap intervals.
 
-    Also the OLS beta of x on y with its HAC interval, and the p-value of r = 0 (t-test).
+    The Fisher-z interval and the p-value of r = 0 (t-test) are ``scipy.stats.pearsonr``'s; the bootstrap is
+    :func:`boot_corrs` (its mean block in ``block``).  Also the OLS beta of x on y with its HAC interval.
     """
     d = df[[x, *ys]].dropna()
     n = len(d)
     boot = boot_corrs(d, x, ys, n_boot=n_boot, seed=seed)
     rows = []
     for y in ys:
-        r = float(d[x].corr(d[y]))
-        lo, hi = st.fisher_ci(r, n)
+        pr = sps.pearsonr(d[x].to_numpy(), d[y].to_numpy())
+        r = float(pr.statistic)
+        ci = pr.confidence_interval(confidence_level=0.95)
+        lo, hi = float(ci.low), float(ci.high)
         blo, bhi = np.quantile(boot[y], [0.025, 0.975])
-        t = r * np.sqrt((n - 2) / (1 - r**2)) if abs(r) < 1 else np.copysign(np.inf, r)  # |r| = 1: p = 0
         res = st.hac_ols(d[x], d[y])
         b_lo, b_hi = res.conf_int().loc[y]
         rows.append(
@@ -187,13 +196,13 @@ def corr_table(df: pd.DataFrame, x: str, ys: list[str], *, n_boot: int = N_BOOT,
                 "fisher_high": hi,
                 "boot_low": float(blo),
                 "boot_high": float(bhi),
-                "p_value": float(2 * sps.t.sf(abs(t), n - 2)),
+                "p_value": float(pr.pvalue),
                 "n": n,
                 "beta": float(res.params[y]),
                 "beta_low": float(b_lo),
                 "beta_high": float(b_hi),
                 "hac_lags": res.hac_lags,
-                "block": block_length(n),
+                "block": int(boot.attrs["block"]),
             }
         )
     return pd.DataFrame(rows).set_index("pair")
@@ -202,11 +211,10 @@ def corr_table(df: pd.DataFrame, x: str, ys: list[str], *, n_boot: int = N_BOOT,
 def boot_p_two_sided(draws: np.ndarray | pd.Series) -> float:
     """Two-sided bootstrap p-value of 'the statistic is zero': 2 x the smaller tail count at 0, capped at 1.
 
-    Counts get +1 (Davison-Hinkley), so the smallest reportable p is 2 / (B + 1), never 0.
+    Counts get +1 (Davison-Hinkley), so the smallest reportable p is 2 / (B + 1), never 0.  The book's one
+    convention, :func:`unwind.stats.bootstrap_p`.
     """
-    d = np.asarray(draws, dtype=float)
-    tail = min((d <= 0).sum(), (d >= 0).sum())
-    return float(min(1.0, 2 * (tail + 1) / (len(d) + 1)))
+    return float(st.bootstrap_p(np.asarray(draws, dtype=float)))
 
 
 def strongest_pair_draws(
@@ -214,7 +222,7 @@ def strongest_pair_draws(
 ) -> pd.DataFrame:
     """Bootstrap draws of |r(btc, target)| − max |r(btc, other)|, the strongest other re-selected in every draw.
 
-    One row per draw (the same moving blocks for every pair): ``target`` (|r| of the target), ``best`` (the
+    One row per draw (the same resampled blocks for every pair): ``target`` (|r| of the target), ``best`` (the
     largest |r| among ``others`` in that draw), ``best_other`` (which pair that was) and ``diff``.  Choosing the
     strongest other once, on the full sample, and keeping it in every draw would ignore that the choice is
     itself noisy and bias the test against the target.
@@ -267,8 +275,8 @@ def corr_change(
     a, b = pre[[x, y]].dropna(), post[[x, y]].dropna()
     r1, r2, n1, n2 = float(a[x].corr(a[y])), float(b[x].corr(b[y])), len(a), len(b)
     z = (np.arctanh(r2) - np.arctanh(r1)) / np.sqrt(1 / (n1 - 3) + 1 / (n2 - 3))
-    l1, u1 = st.fisher_ci(r1, n1)
-    l2, u2 = st.fisher_ci(r2, n2)
+    l1, u1 = st.corr_ci(a[x], a[y])
+    l2, u2 = st.corr_ci(b[x], b[y])
     diff = r2 - r1
     lo = diff - np.sqrt((r2 - l2) ** 2 + (u1 - r1) ** 2)
     hi = diff + np.sqrt((u2 - r2) ** 2 + (r1 - l1) ** 2)
@@ -377,10 +385,7 @@ def chow_test(
     f_stat, f_p, _ = ols.compare_f_test(restricted)
     lags = st.newey_west_lags(len(d)) if maxlags is None else maxlags
     hac = sm.OLS(d[y], Xc).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
-    R = np.zeros((len(breaks), Xc.shape[1]))
-    for i, b in enumerate(breaks):
-        R[i, list(Xc.columns).index(b)] = 1
-    wald = hac.wald_test(R, scalar=True)
+    wald = hac.wald_test(", ".join(f"{b} = 0" for b in breaks), scalar=True)
     out = {
         "n": len(d),
         "n_pre": int((post == 0).sum()),
@@ -601,7 +606,7 @@ def pair_ranking(
     changes) over the pre year, on the days all five are observed, BTC at 16:00 New York -- the sample and pair
     set of GOLD.H1.  One row per pair, strongest first: ``r``, Fisher-z ``fisher_low``/``fisher_high``,
     ``rank`` (1 = largest |r|), ``rank_low``/``rank_high`` (2.5 and 97.5 % quantiles of the rank over
-    moving-block bootstrap draws that resample the same days for every pair), ``share_first`` (share of draws
+    block-bootstrap draws that resample the same days for every pair), ``share_first`` (share of draws
     in which the pair is the strongest) and ``n``.  ``attrs`` carry the sample in words and the pair count.
     """
     pairs = PAIRS if pairs is None else pairs
@@ -612,7 +617,7 @@ def pair_ranking(
     boot_ranks = boot_corrs(d, "btc", names, n_boot=n_boot, seed=seed).abs().rank(axis=1, ascending=False, method="min")
     rows = []
     for k in names:
-        lo, hi = st.fisher_ci(float(r[k]), n)
+        lo, hi = st.corr_ci(d["btc"], d[k])
         rows.append(
             {
                 "pair": k,
@@ -687,8 +692,8 @@ def estimates(p: pd.DataFrame) -> dict[str, Estimate]:
             n=h1["n"],
             unit="correlation",
             sample=f"{pre_s}, BTC at 16:00 NY, common days",
-            method=f"|r(BTC,gold)| − |r(BTC,{h1['best_other']})|, daily returns, moving-block bootstrap "
-            "re-selecting the strongest other pair in every draw",
+            method=f"|r(BTC,gold)| − |r(BTC,{h1['best_other']})|, daily returns, block bootstrap "
+            "(stationary, Politis-White block, at least 5 days) re-selecting the strongest other pair in every draw",
             text=f"r(gold) {h1['r_target']:.2f} vs r({h1['best_other']}) {h1['r_best']:.2f}; {h1['best_other']} "
             f"the strongest other in {100 * h1['best_share'][h1['best_other']]:.0f} % of draws",
         ),

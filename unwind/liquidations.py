@@ -25,7 +25,7 @@ import statsmodels.api as sm
 from statsmodels.regression.quantile_regression import QuantReg
 from statsmodels.tools.sm_exceptions import IterationLimitWarning
 
-from . import stats
+from . import config, stats
 from .events import CRASH
 from .study import Estimate, registry
 
@@ -382,12 +382,14 @@ def lp_responses(df: pd.DataFrame, horizons: range, *, shock: str, lags: int = 2
 
 
 # --- high-frequency chain --------------------------------------------------------------------------------------------
-def hf_chain(df: pd.DataFrame, *, n_boot: int = 500, seed: int = 0, block: int = 24) -> pd.DataFrame:
+def hf_chain(df: pd.DataFrame, *, n_boot: int = 500, seed: int = config.SEED, block: int = 24) -> pd.DataFrame:
     """ret(t) -> liq_long(t+1) -> ret(t+2), each step a HAC regression with the same-bar link held fixed.
 
     Step a: ``liq_long(t+1)`` on ``ret(t)``, controlling ``ret(t+1)``, ``liq_long(t)``.
     Step b: ``ret(t+2)`` on ``liq_long(t+1)``, controlling ``ret(t+1)``, ``ret(t)``, ``liq_short(t+1)``.
-    Indirect effect a x b (% of ret(t+2) per 1 % ret(t)) with a moving-block bootstrap interval.
+    Indirect effect a x b (% of ret(t+2) per 1 % ret(t)) with a block-bootstrap percentile interval and
+    two-sided p (:func:`unwind.stats.block_bootstrap`: stationary bootstrap, mean block the Politis-White
+    optimal length, at least ``block`` bars).
     """
     d = pd.DataFrame(
         {
@@ -413,12 +415,14 @@ def hf_chain(df: pd.DataFrame, *, n_boot: int = 500, seed: int = 0, block: int =
 
     ra, rb = fit(d, True)
     a, b = ra.params["ret0"], rb.params["L1"]
-    prods = []
-    for idx in stats.block_indices(len(d), block, n_boot, seed):
-        ba, bb = fit(d.iloc[idx], False)
-        prods.append(ba * bb)
-    lo, hi = np.quantile(prods, [0.025, 0.975])
-    p_ind = 2 * min(np.mean(np.array(prods) <= 0), np.mean(np.array(prods) >= 0))
+    cols = list(d.columns)
+
+    def indirect(v: np.ndarray) -> float:
+        ba, bb = fit(pd.DataFrame(v, columns=cols), False)
+        return ba * bb
+
+    boot = stats.block_bootstrap(indirect, d.to_numpy(), n_boot=n_boot, min_block=block, seed=seed)
+    lo, hi = boot.interval(0.05)
     ca, cb = ra.conf_int().loc["ret0"], rb.conf_int().loc["L1"]
     return pd.DataFrame(
         [
@@ -443,7 +447,7 @@ def hf_chain(df: pd.DataFrame, *, n_boot: int = 500, seed: int = 0, block: int =
                 "coef": a * b,
                 "ci_low": lo,
                 "ci_high": hi,
-                "p_value": max(p_ind, 1 / n_boot),
+                "p_value": boot.p_value(),
                 "n": len(d),
             },
         ]

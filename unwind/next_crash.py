@@ -167,7 +167,8 @@ def in_sample_spec() -> dict[str, dict]:
         "pairs": pairs,
         "btc_clock": "16:00 New York",
         "bootstrap": {
-            "block": "max(5, ceil(n^(1/3)))",
+            "block": "max(5, Politis-White optimal)",
+            "scheme": "stationary (arch)",
             "draws": gold.N_BOOT,
             "seed": gold.SEED,
             "strongest_other": "re-selected in every draw",
@@ -204,7 +205,7 @@ def in_sample_spec() -> dict[str, dict]:
             "signal": "fear_le_10 (F&G <= 10)",
             "horizon_days": h,
             "hac_lags": h,
-            "bootstrap": {"block": h, **boot},
+            "bootstrap": {"block": f"max({h}, Politis-White optimal)", "scheme": "stationary (arch)", **boot},
             "episode_gap_days": bot.EPISODE_GAP_DAYS,
             "rule": "signed_test",
         }
@@ -215,7 +216,7 @@ def in_sample_spec() -> dict[str, dict]:
             "thresholds": thresholds,
             "horizon_days": h,
             "hac_lags": h,
-            "bootstrap": {"block": h, **boot},
+            "bootstrap": {"block": f"max({h}, Politis-White optimal)", "scheme": "stationary (arch)", **boot},
             "episode_gap_days": bot.EPISODE_GAP_DAYS,
             "rule": "signed_test",
         }
@@ -816,7 +817,8 @@ def estimates_from(ev: dict, alpha: float = 0.05) -> dict[str, Estimate]:
         n=h1["n"],
         unit="correlation",
         sample=f"{post_s}, BTC at 16:00 NY, common days",
-        method=f"|r(BTC,gold)| − |r(BTC,{h1['best_other']})|, daily returns, moving-block bootstrap "
+        method=f"|r(BTC,gold)| − |r(BTC,{h1['best_other']})|, daily returns, block bootstrap "
+        "(stationary, Politis-White block, at least 5 days) "
         "re-selecting the strongest other pair in every draw",
         text=f"r(gold) {h1['r_target']:.2f} vs r({h1['best_other']}) {h1['r_best']:.2f}",
     )

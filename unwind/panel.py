@@ -35,6 +35,7 @@ from .sources import binance as bn
 from .sources import coinglass as cg
 from .sources import flows as fl
 from .sources import yahoo as yh
+from .sources.base import nyse_close_utc
 from .sources.bitstamp import bitstamp_btc
 from .sources.cmc import cmc_global
 from .sources.crosscheck import crosscheck
@@ -128,7 +129,8 @@ COLUMNS: dict[str, ColumnDef] = {
     "btc_usclose_usdt": _c(
         "USDT",
         "binance_BTCUSDT_spot_1h",
-        "Binance BTCUSDT spot price at the U.S. equity close (16:00 New York), U.S. trading days",
+        "Binance BTCUSDT spot price at the U.S. equity close (16:00 New York; 13:00 on NYSE early-close days), "
+        "U.S. trading days",
     ),
     "btc_usclose_return_pct": _c(
         "% (log)", "derived", "100 x log change of btc_usclose_usdt from the previous U.S. close"
@@ -230,8 +232,12 @@ def splice_checked(old: pd.Series, new: pd.Series, start: str, *, name: str, tol
 
 
 def us_close_price(hourly: pd.DataFrame, us_days: pd.DatetimeIndex) -> pd.Series:
-    """Price at 16:00 New York on each U.S. trading day: the close of the hourly bar ending then."""
-    close_utc = (pd.DatetimeIndex(us_days).tz_localize(US_CLOSE_TZ) + pd.Timedelta(hours=16)).tz_convert("UTC")
+    """Price at the NYSE close on each U.S. trading day: the close of the hourly bar ending then.
+
+    The close is the session's actual close from the XNYS calendar (:func:`~unwind.sources.base.nyse_close_utc`):
+    16:00 New York, 13:00 on early-close days; a day that is not an XNYS session has no U.S. close (NaN).
+    """
+    close_utc = nyse_close_utc(us_days)
     bar_open = close_utc - pd.Timedelta(hours=1)
     px = hourly["close_usdt"].reindex(bar_open)
     return pd.Series(px.to_numpy(), index=pd.DatetimeIndex(us_days, name="date"))

@@ -19,6 +19,8 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.tsa.api import VAR
 from statsmodels.tsa.stattools import adfuller, kpss
 
+from . import config
+
 VERDICTS = ("supported", "partly supported", "not supported", "contradicted", "cannot be checked with this data")
 
 
@@ -142,7 +144,8 @@ def block_indices(n: int, block: int, n_boot: int, seed: int | np.random.Generat
     """Row indices for ``n_boot`` moving-block bootstrap samples of length ``n`` (shape ``n_boot x n``).
 
     Blocks of ``block`` consecutive rows start at uniformly drawn positions and are joined until ``n``
-    rows are reached, so autocorrelation within a block is kept.
+    rows are reached, so autocorrelation within a block is kept.  Only chapter 07's :func:`unwind.sequence.boot_corr`
+    still uses it; every other bootstrap goes through :func:`block_bootstrap`.
     """
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     k = int(np.ceil(n / block))
@@ -150,25 +153,106 @@ def block_indices(n: int, block: int, n_boot: int, seed: int | np.random.Generat
     return (starts[:, :, None] + np.arange(block)).reshape(n_boot, k * block)[:, :n]
 
 
+@dataclass
+class BlockBootstrap:
+    """Draws of a statistic from :func:`block_bootstrap`, and the book's one reading of them.
+
+    ``draws`` has one row per draw and one column per value the statistic returns; ``block`` is the mean block
+    length used (rows), ``scheme`` names the resampling.
+    """
+
+    draws: np.ndarray
+    block: int
+    scheme: str
+
+    def interval(self, alpha: float = 0.05) -> np.ndarray:
+        """Percentile interval per column: the ``alpha/2`` and ``1 - alpha/2`` quantiles of the draws
+        (shape ``2 x k``; ``[lo, hi]`` for a one-value statistic)."""
+        q = np.quantile(self.draws, [alpha / 2, 1 - alpha / 2], axis=0)
+        return q[:, 0] if q.shape[1] == 1 else q
+
+    def p_value(self) -> float | np.ndarray:
+        """Two-sided p-value of "the statistic is zero", per column: twice the smaller share of draws on
+        either side of zero, counted with +1 (Davison-Hinkley), ``min(1, 2 (min(#{d <= 0}, #{d >= 0}) + 1)
+        / (B + 1))``.  The smallest reportable p is ``2 / (B + 1)``, never 0."""
+        return bootstrap_p(self.draws)
+
+
+def bootstrap_p(draws: np.ndarray | pd.Series | pd.DataFrame) -> float | np.ndarray:
+    """The book's bootstrap p-value convention (see :meth:`BlockBootstrap.p_value`) for draws already made."""
+    d = np.asarray(draws, dtype=float)
+    d2 = d.reshape(len(d), -1)
+    tail = np.minimum((d2 <= 0).sum(axis=0), (d2 >= 0).sum(axis=0))
+    p = np.minimum(1.0, 2 * (tail + 1) / (len(d2) + 1))
+    return float(p[0]) if d.ndim == 1 or d2.shape[1] == 1 else p
+
+
+def block_bootstrap(
+    stat,
+    *data: np.ndarray | pd.Series | pd.DataFrame,
+    n_boot: int,
+    min_block: int = 1,
+    block: int | None = None,
+    seed: int | np.random.Generator = config.SEED,
+) -> BlockBootstrap:
+    """The book's one block bootstrap: ``arch``'s stationary bootstrap (Politis-Romano 1994) of the rows of
+    ``data``, ``stat(*resampled)`` computed on each of ``n_boot`` draws.
+
+    Every array in ``data`` has the same rows and is resampled with the same indices (so several statistics
+    computed in one call keep their dependence).  The mean block length is the Politis-White (2004, Patton et
+    al. 2009 correction) optimal length for the stationary bootstrap, ``arch.bootstrap.optimal_block_length``,
+    taken over every column of ``data`` (the largest, rounded up), but never below ``min_block`` (the caller's
+    design floor, e.g. the overlap ``h`` of ``h``-day forward returns); ``block`` fixes it instead.  The seed is
+    the book-wide :data:`unwind.config.SEED` unless a caller passes another.  Read the draws with
+    :meth:`BlockBootstrap.interval` (percentile) and :meth:`BlockBootstrap.p_value` (two-sided, +1 counts).
+    """
+    from arch.bootstrap import StationaryBootstrap, optimal_block_length  # noqa: PLC0415
+
+    arrays = [np.asarray(a, dtype=float) for a in data]
+    n = len(arrays[0])
+    if block is None:
+        cols = np.column_stack([a.reshape(n, -1) for a in arrays])
+        cols = cols[:, cols.std(axis=0) > 0]
+        opt = optimal_block_length(cols)["stationary"].to_numpy() if cols.shape[1] else np.array([1.0])
+        opt = opt[np.isfinite(opt)]
+        block = int(np.ceil(opt.max())) if len(opt) else 1
+        block = max(int(min_block), block)
+    block = int(min(max(1, block), n))
+    bs = StationaryBootstrap(block, *arrays, seed=seed)
+
+    def one(*a: np.ndarray) -> np.ndarray:
+        return np.atleast_1d(np.asarray(stat(*a), dtype=float))
+
+    draws = bs.apply(one, n_boot)
+    return BlockBootstrap(np.asarray(draws, dtype=float), block, f"stationary bootstrap, mean block {block}")
+
+
 def block_bootstrap_mean(
-    x: pd.Series, *, block: int, n_boot: int = 2000, alpha: float = 0.05, seed: int = 0
+    x: pd.Series, *, block: int, n_boot: int = 2000, alpha: float = 0.05, seed: int = config.SEED
 ) -> tuple[float, float]:
-    """Moving-block bootstrap interval for the mean of a (possibly overlapping, autocorrelated) series."""
+    """Block-bootstrap percentile interval for the mean of a (possibly overlapping, autocorrelated) series.
+
+    :func:`block_bootstrap` with ``block`` as the floor of the mean block length; NaNs when the series is
+    shorter than two blocks.
+    """
     v = x.dropna().to_numpy()
     n = len(v)
     if n < 2 * block:
         return (np.nan, np.nan)
-    means = v[block_indices(n, block, n_boot, seed)].mean(axis=1)
-    return tuple(np.quantile(means, [alpha / 2, 1 - alpha / 2]))
+    b = block_bootstrap(np.mean, v, n_boot=n_boot, min_block=block, seed=seed)
+    lo, hi = b.interval(alpha)
+    return (float(lo), float(hi))
 
 
-def fisher_ci(r: float, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Interval for a correlation by Fisher's z (assumes roughly independent observations)."""
-    if n <= 3 or not np.isfinite(r):
+def corr_ci(x: np.ndarray | pd.Series, y: np.ndarray | pd.Series, alpha: float = 0.05) -> tuple[float, float]:
+    """Interval for Pearson's r of paired observations: ``scipy.stats.pearsonr(x, y).confidence_interval``
+    (Fisher's z; assumes roughly independent observations).  NaNs with fewer than four pairs."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() <= 3:
         return (np.nan, np.nan)
-    z, se = np.arctanh(r), 1 / np.sqrt(n - 3)
-    q = sps.norm.ppf(1 - alpha / 2)
-    return (float(np.tanh(z - q * se)), float(np.tanh(z + q * se)))
+    ci = sps.pearsonr(x[ok], y[ok]).confidence_interval(confidence_level=1 - alpha)
+    return (float(ci.low), float(ci.high))
 
 
 def bh_adjust(p_values: pd.Series) -> pd.Series:

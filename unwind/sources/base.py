@@ -400,8 +400,9 @@ CALENDAR_START = "1962-01-01"  # the oldest series read, FRED DGS10 (1962-01-02)
 
 
 @functools.cache
-def nyse_sessions() -> pd.DatetimeIndex:
-    """NYSE (XNYS) trading sessions from :data:`CALENDAR_START` to the end of next year, as naive dates.
+def _xnys() -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
+    """The XNYS calendar from :data:`CALENDAR_START` to the end of next year: (sessions as naive dates, each
+    session's close as a UTC time).
 
     Built once with ``exchange_calendars`` and kept in the cache directory (keyed by the package version
     and the date range), so a cold load does not pay the package's 0.4 s import again.
@@ -409,9 +410,12 @@ def nyse_sessions() -> pd.DatetimeIndex:
     from importlib.metadata import version  # noqa: PLC0415
 
     end = f"{pd.Timestamp.now(tz='UTC').year + 1}-12-31"
-    cached = config.cache_dir() / f"xnys-sessions-{version('exchange-calendars')}-{CALENDAR_START}-{end}.npy"
+    cached = config.cache_dir() / f"xnys-{version('exchange-calendars')}-{CALENDAR_START}-{end}.npz"
     if cached.is_file():
-        return pd.DatetimeIndex(np.load(cached).astype("datetime64[ns]"))
+        with np.load(cached) as z:
+            sessions = pd.DatetimeIndex(z["sessions"].astype("datetime64[ns]"))
+            closes = pd.DatetimeIndex(z["closes"].astype("datetime64[ns]")).tz_localize("UTC")
+        return sessions, closes
     import exchange_calendars as xcals  # noqa: PLC0415
 
     with warnings.catch_warnings():
@@ -424,14 +428,38 @@ def nyse_sessions() -> pd.DatetimeIndex:
         cal = xcals.get_calendar("XNYS", start=CALENDAR_START, end=end)
     sessions = pd.DatetimeIndex(cal.sessions)
     sessions = sessions.tz_localize(None) if sessions.tz is not None else sessions
+    closes = pd.DatetimeIndex(cal.closes.reindex(cal.sessions))
+    closes = closes.tz_localize("UTC") if closes.tz is None else closes.tz_convert("UTC")
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp.npy")
-        np.save(tmp, sessions.to_numpy().astype("datetime64[D]"))
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp.npz")
+        with open(tmp, "wb") as fh:
+            np.savez(
+                fh,
+                sessions=sessions.to_numpy().astype("datetime64[D]"),
+                closes=closes.tz_localize(None).to_numpy().astype("datetime64[m]"),
+            )
         os.replace(tmp, cached)
     except OSError:  # a read-only cache is only slower
         pass
-    return sessions
+    return sessions, closes
+
+
+def nyse_sessions() -> pd.DatetimeIndex:
+    """NYSE (XNYS) trading sessions from :data:`CALENDAR_START` to the end of next year, as naive dates."""
+    return _xnys()[0]
+
+
+def nyse_close_utc(days: pd.DatetimeIndex | pd.Series | list) -> pd.DatetimeIndex:
+    """Each day's actual NYSE close as a UTC time (16:00 New York, 13:00 on early-close days such as the day
+    before Independence Day, the day after Thanksgiving and Christmas Eve); ``NaT`` on a day that is not an
+    XNYS session (weekend, holiday).  Times come from the cached XNYS calendar (:func:`nyse_sessions`)."""
+    sessions, closes = _xnys()
+    day = pd.DatetimeIndex(days)
+    day = (day.tz_localize(None) if day.tz is not None else day).normalize()
+    pos = sessions.get_indexer(day)
+    out = closes.take(np.where(pos >= 0, pos, 0))
+    return out.where(pos >= 0, pd.NaT).rename(None)
 
 
 def _listed(when: pd.Series, known: tuple[Known, ...]) -> np.ndarray:
