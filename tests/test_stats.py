@@ -102,13 +102,6 @@ def test_verdict_vocabulary_is_enforced():
     assert t.loc[0, "p_value"] == 0.012 and t.loc[0, "p_bh"] == 0.012 and t.loc[0, "estimate"] == 1.23
 
 
-def test_block_indices_are_contiguous_blocks_inside_the_sample():
-    idx = stats.block_indices(20, 5, 50, seed=0)
-    assert idx.shape == (50, 20) and idx.min() >= 0 and idx.max() <= 19
-    assert (np.diff(idx[:, :5], axis=1) == 1).all() and (np.diff(idx[:, 5:10], axis=1) == 1).all()
-    assert not (idx == idx[0]).all()  # the samples differ
-
-
 def test_var_lag_sum_matches_the_coefficients_and_covers_the_truth():
     rng = np.random.default_rng(4)
     n = 1500

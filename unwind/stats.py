@@ -140,19 +140,6 @@ def var_lag_sum(res: VarResult, caused: str, causing: str, alpha: float = 0.05) 
     return est, est - q * se, est + q * se
 
 
-def block_indices(n: int, block: int, n_boot: int, seed: int | np.random.Generator = 0) -> np.ndarray:
-    """Row indices for ``n_boot`` moving-block bootstrap samples of length ``n`` (shape ``n_boot x n``).
-
-    Blocks of ``block`` consecutive rows start at uniformly drawn positions and are joined until ``n``
-    rows are reached, so autocorrelation within a block is kept.  Only chapter 07's :func:`unwind.sequence.boot_corr`
-    still uses it; every other bootstrap goes through :func:`block_bootstrap`.
-    """
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    k = int(np.ceil(n / block))
-    starts = rng.integers(0, n - block + 1, size=(n_boot, k))
-    return (starts[:, :, None] + np.arange(block)).reshape(n_boot, k * block)[:, :n]
-
-
 @dataclass
 class BlockBootstrap:
     """Draws of a statistic from :func:`block_bootstrap`, and the book's one reading of them.
