@@ -272,7 +272,7 @@ def regressions(d: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("regression")
 
 
-def spurious_levels(d: pd.DataFrame, *, n_sim: int = 1000, seed: int = 0) -> dict[str, float]:
+def spurious_levels(d: pd.DataFrame, *, n_sim: int = 1000, seed: int = config.SEED) -> dict[str, float]:
     """Why levels-on-levels R² means nothing here.
 
     Fits BTC price (U.S. close) on cumulative ETF flows (levels), the same in

@@ -322,7 +322,7 @@ def _cum_return_response(coefs: np.ndarray, chol: np.ndarray, horizon: int, shut
     return float(sum(v[0] for v in path))
 
 
-def amplification(model, horizon: int, *, n_draws: int = 1000, seed: int = 0) -> pd.Series:
+def amplification(model, horizon: int, *, n_draws: int = 1000, seed: int = config.SEED) -> pd.Series:
     """Implied amplification of an initial -1 % return shock through the liquidation channel.
 
     Ordering ret -> liq_long -> liq_short: the shock moves liquidations in the same bar (H1); the loop
