@@ -26,9 +26,9 @@ html, body { font-family: "DejaVu Sans", "Noto Sans", sans-serif; font-size: 10p
 button, .sd-btn, nav, .search-button, .theme-switch-button, #pst-back-to-top { display: none !important; }
 .bd-main .bd-content .bd-article-container, .bd-page-width, .bd-container, .bd-article { max-width: none !important;
   width: 100% !important; padding: 0 !important; margin: 0 !important; }
-section > h1 { break-before: page; }
+span[id^="document-"] + section { break-before: page; }
 .unwind-cover, .unwind-contents { break-after: page; }
-.unwind-cover { display: flex; flex-direction: column; justify-content: center; min-height: 240mm; }
+.unwind-cover { padding-top: 60mm; }
 .unwind-cover h1 { font-size: 28pt; break-before: avoid; margin: 0 0 8mm; }
 .unwind-cover .subtitle { font-size: 14pt; color: #333; margin-bottom: 20mm; }
 .unwind-cover dl { font-size: 9pt; color: #333; } .unwind-cover dt { font-weight: 700; margin-top: 2mm; }
@@ -56,8 +56,11 @@ def cover(title: str, subtitle: str) -> str:
 
 
 def contents(page: str) -> str:
-    """A contents list of every chapter (h1 inside a section with an id)."""
-    entries = re.findall(r'<section id="([^"]+)"[^>]*>\s*<h1>(.*?)<a class="headerlink"', page, re.S)
+    """A contents list of every chapter: in the single-page build each included document starts with a
+    ``<span id="document-...">`` marker followed by its section, whose heading is the chapter title."""
+    entries = re.findall(
+        r'<span id="document-[^"]+"></span><section id="([^"]+)"[^>]*>\s*<h\d>(.*?)<a class="headerlink"', page, re.S
+    )
     items = "".join(f'<li><a href="#{html.escape(i)}">{re.sub(r"<[^>]+>", "", t).strip()}</a></li>' for i, t in entries)
     return f'<div class="unwind-contents"><h2>Contents</h2><ol>{items}</ol></div>'
 
