@@ -37,7 +37,8 @@ span[id^="document-"] + section { break-before: page; }
 table { font-size: 8pt !important; max-width: 100% !important; table-layout: auto; word-break: break-word; }
 .cell_output, .output { overflow: visible !important; }
 .vega-embed, svg, img { max-width: 100% !important; height: auto; }
-figure, .cell_output, tr, .verdict-brief { break-inside: avoid; }
+tr, .verdict-brief { break-inside: avoid; }
+figure svg, .cell_output svg, figure img, .cell_output img { max-height: 235mm; width: auto; }
 pre { white-space: pre-wrap; font-size: 8pt; }
 """
 
