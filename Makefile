@@ -5,6 +5,7 @@
 #   make pdf    single-page build with SVG charts, printed by headless Chromium
 #   make data   refresh data from the live sources (network)
 #   make bench  page sizes and timings
+#   make mutate mutation testing: damage data and code in temporary copies, print the score (caught / total)
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := book
@@ -20,7 +21,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO     := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 PDF      := _build/pdf/anatomy-of-an-unwind.pdf
 
-.PHONY: venv browser vendor results book test unit nbval buildtest pdf bench data freeze lint clean
+.PHONY: venv browser vendor results book test unit nbval buildtest pdf bench data freeze lint clean mutate
 
 venv: $(STAMP)
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -75,6 +76,13 @@ pdf: venv browser vendor results
 
 bench: venv
 	$(PY) -m unwind.bench
+
+# Mutation testing (tests/mutations.py): every data and code mutation recomputed in a temporary copy must be caught
+# by a DataError or by the expected tables; prints each one's time and the score, fails if one survives.
+# MUTATE_ARGS passes options, e.g. make mutate MUTATE_ARGS="--ref HEAD -j 1" (tests/mutations.py --help).
+MUTATE_ARGS ?=
+mutate: venv
+	$(PY) tests/mutations.py $(MUTATE_ARGS)
 
 data: venv
 	$(PY) -m unwind.fetch
