@@ -572,7 +572,35 @@ class Harness:
             rewrite(repo / m.path, (self.base / m.path).read_text(), m.edit)
         data = None if m.manifest else data_dir  # None: the default layout <root>/shared/data beside <root>/repo
         status, seconds = self._run(repo, data, root / "cache", root / "out", manifest=m.manifest)
-        return judge(m, status, self.base / "study", root / "out", seconds)
+        outcome = judge(m, status, self.base / "study", root / "out", seconds)
+        if outcome.caught or m.kind != "code":
+            return outcome
+        return self.unit_tests(m, repo, root / "cache", outcome)
+
+    def unit_tests(self, m: Mutation, repo: Path, cache: Path, outcome: Outcome) -> Outcome:
+        """A code mutation the results do not see: the mutated module's own unit tests must catch it (run from
+        the mutated copy, so that ``import unwind`` finds the copy before the installed package)."""
+        tests = ROOT / "tests" / f"test_{Path(m.path).stem}.py"
+        if m.path.startswith("study/") or not tests.is_file():
+            return outcome
+        env = {k: v for k, v in os.environ.items() if not k.startswith("UNWIND_")}
+        env.update(
+            PYTHONPATH=str(repo), UNWIND_CACHE=str(cache), UNWIND_VERIFY_MANIFEST="0", PYTHONDONTWRITEBYTECODE="1"
+        )
+        t0 = time.monotonic()
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", str(tests)],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        seconds = outcome.seconds + time.monotonic() - t0
+        if proc.returncode:
+            failed = [ln for ln in proc.stdout.splitlines() if ln.startswith("FAILED")][:1]
+            return Outcome(m, True, "unit test", (failed or [proc.stdout.strip().splitlines()[-1]])[0], seconds)
+        return Outcome(m, False, outcome.how, outcome.detail + f"; {tests.name} passes", seconds)
 
 
 def judge(m: Mutation, status: dict, study_dir: Path, out: Path, seconds: float) -> Outcome:

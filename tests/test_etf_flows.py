@@ -272,3 +272,11 @@ def test_decide_runs_on_the_chapter_with_the_real_panel():
     # the VAR flow -> return rejection has summed lags whose interval straddles zero: not support for a signed claim
     assert e["ETF.H1.var"].low < 0 < e["ETF.H1.var"].high
     assert t.loc["ETF.H1.var", "verdict"] != "supported"
+
+
+def test_every_control_uses_only_the_past():
+    """The lagged controls of the local projections are yesterday's values, never tomorrow's (a look-ahead
+    here would leave every registered estimate unchanged, so this test is what guards it)."""
+    d = ef.daily_frame(_panel())
+    assert d["flow_prev_bn"].iloc[1:].equals(d["flow_bn"].shift(1).iloc[1:])
+    assert d["r_prev"].iloc[1:].equals(d["r_cc"].shift(1).iloc[1:])
