@@ -52,6 +52,7 @@ def mini_book(tmp_path: Path) -> Path:
     if not vendor.VEGA_BUNDLE.exists():
         vendor.main()
     (tmp_path / "book" / "_vendor").symlink_to(vendor.VENDOR_DIR, target_is_directory=True)
+    (tmp_path / "book" / "assets").symlink_to(ROOT / "book" / "assets", target_is_directory=True)
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapter\n")
     (tmp_path / "intro.md").write_text("# Intro\n\nSee {cite}`newey1987hac`.\n\n```{bibliography}\n```\n")
     return tmp_path
