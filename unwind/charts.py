@@ -156,7 +156,8 @@ def figure(key: str, chart: alt.TopLevelMixin, alt_text: str) -> alt.TopLevelMix
 
     chart = chart.properties(description=alt_text)
     if isinstance(chart, (alt.Chart, alt.LayerChart)):
-        chart = chart.properties(width="container")
+        # fit the width only: a discrete (step) height stays as it is, and vega warns on nothing
+        chart = chart.properties(width="container", autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     glue(key, chart, display=False)
     return chart
 
