@@ -147,6 +147,15 @@ def rule(
     return line_ + text.encode(**txt, text="label:N")
 
 
+def _stepped(spec: dict) -> bool:
+    """Whether a chart (or one of its layers) sizes a dimension by steps (a discrete axis): vega-lite cannot fit
+    such a chart to its container and warns, so it keeps its own width."""
+    sizes = [spec.get("width"), spec.get("height")] + [
+        s for layer in spec.get("layer", []) for s in (layer.get("width"), layer.get("height"))
+    ]
+    return any(isinstance(s, dict) and "step" in s for s in sizes)
+
+
 def figure(key: str, chart: alt.TopLevelMixin, alt_text: str) -> alt.TopLevelMixin:
     """Prepare a chart for a numbered, captioned figure and glue it under ``key``; the page shows it with
     ``{glue:figure} key`` + ``:name: fig-...`` and a caption.  ``alt_text`` (what the chart shows, in words)
@@ -155,9 +164,8 @@ def figure(key: str, chart: alt.TopLevelMixin, alt_text: str) -> alt.TopLevelMix
     from myst_nb import glue
 
     chart = chart.properties(description=alt_text)
-    if isinstance(chart, (alt.Chart, alt.LayerChart)):
-        # fit the width only: a discrete (step) height stays as it is, and vega warns on nothing
-        chart = chart.properties(width="container", autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    if isinstance(chart, (alt.Chart, alt.LayerChart)) and not _stepped(chart.to_dict()):
+        chart = chart.properties(width="container")
     glue(key, chart, display=False)
     return chart
 
