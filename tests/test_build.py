@@ -196,6 +196,8 @@ def test_charts_render_offline_in_chromium(built_html: Path):
         n_charts += charts
         if drawn < charts:
             problems.append(f"{page.relative_to(built_html)}: {charts} chart(s), {drawn} drawn")
+        if "mjx-merror" in dom:
+            problems.append(f"{page.relative_to(built_html)}: MathJax error node (mjx-merror)")
         for text in ("Error loading script", "Javascript Error"):
             if text in dom:
                 problems.append(f"{page.relative_to(built_html)}: page shows {text!r}")
