@@ -110,3 +110,8 @@ def measure_overflow(page: Path, width: int, chromium: str = "/usr/bin/chromium"
     if not m:
         raise RuntimeError(f"{page}: no measurement at {width}px: {r.stderr[-500:]}")
     return int(m.group(1))
+
+
+def mathjax_errors(dom: str) -> list[str]:
+    """MathJax error nodes in a rendered DOM (the sign of TeX that did not parse, e.g. prose taken as math)."""
+    return [m.group(0)[:120] for m in re.finditer(r"<mjx-merror\b.*?</mjx-merror>", dom, re.S)]

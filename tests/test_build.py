@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pagecheck
 import pytest
 from conftest import ROOT, build
 
@@ -196,8 +197,7 @@ def test_charts_render_offline_in_chromium(built_html: Path):
         n_charts += charts
         if drawn < charts:
             problems.append(f"{page.relative_to(built_html)}: {charts} chart(s), {drawn} drawn")
-        if "mjx-merror" in dom:
-            problems.append(f"{page.relative_to(built_html)}: MathJax error node (mjx-merror)")
+        problems += [f"{page.relative_to(built_html)}: MathJax error {e!r}" for e in pagecheck.mathjax_errors(dom)]
         for text in ("Error loading script", "Javascript Error"):
             if text in dom:
                 problems.append(f"{page.relative_to(built_html)}: page shows {text!r}")

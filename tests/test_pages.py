@@ -46,6 +46,12 @@ def test_printed_tables_are_found():
     assert not pc.printed_tables('<div class="output stream x"><pre>written 3 files\n</pre>')
 
 
+def test_mathjax_error_nodes_are_found():
+    dom = '<mjx-container><mjx-merror data-mjx-error="Double subscripts"><mjx-mtext>x</mjx-mtext></mjx-merror>'
+    assert pc.mathjax_errors(dom + "</mjx-container>")
+    assert not pc.mathjax_errors("<mjx-container><mjx-mi>x</mjx-mi></mjx-container>")
+
+
 def test_verdict_badges_are_read():
     html = '<span class="verdict verdict-yes" data-hyp="C13" data-verdict="supported">✓ supported</span>'
     assert pc.verdict_badges(html) == [("C13", "supported")]
