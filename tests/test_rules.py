@@ -142,6 +142,18 @@ def test_oos_gain_branches(est, word):
     assert rules.oos_gain(H("oos_gain"), est, ctx()).word == word
 
 
+def test_bounds_decide_only_outside_the_range():
+    h = H("bounds", threshold=19.2)
+    rng = dict(interval="range over definitions")
+    d = rules.bounds(h, Estimate(value=6.8, low=6.8, high=45.5, **rng), ctx())
+    assert d.word == CANNOT and "do not decide" in d.reason
+    assert rules.bounds(h, Estimate(value=2, low=2, high=10, **rng), ctx()).word == CONTRA
+    assert rules.bounds(h, Estimate(value=25, low=25, high=40, **rng), ctx()).word == CONTRA
+    assert rules.bounds(h, Estimate(missing="no OI"), ctx()).word == CANNOT
+    with pytest.raises(ValueError, match="claimed value"):
+        rules.bounds(H("bounds"), Estimate(value=1, low=0, high=2, **rng), ctx())
+
+
 # --- tolerance: primary date, readings, date sensitivity ---------------------------------------------------------
 def days(values: list[float]) -> dict[str, float]:
     return {f"{d:%Y-%m-%d}": v for d, v in zip(WINDOW, values, strict=True)}

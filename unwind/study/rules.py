@@ -154,6 +154,24 @@ def oos_gain(h: Hypothesis, e: Estimate, ctx: Context) -> Decision:
     return Decision(NOT, f"gain {e.value:.3g}, CI {e.low:.3g} … {e.high:.3g}, {p_name} {p:.3g}")
 
 
+def bounds(h: Hypothesis, e: Estimate, ctx: Context) -> Decision:
+    """A claimed value (the registry's ``threshold``) against a lower and an upper bound that the data put on
+    the quantity (a range over definitions, not a sampling interval).  The claim outside the bounds ->
+    contradicted; inside -> cannot be checked with this data (the bounds do not decide it, and the reason says
+    how wide they are)."""
+    if e.missing:
+        return Decision(CANNOT, e.missing)
+    if h.threshold is None or math.isnan(e.low) or math.isnan(e.high):
+        raise ValueError(f"{h.id}: rule bounds needs the claimed value (threshold) and both bounds")
+    claim = float(h.threshold)
+    if claim < e.low or claim > e.high:
+        side = "below the lower" if claim < e.low else "above the upper"
+        return Decision(CONTRA, f"the claimed {claim:g} lies {side} bound ({e.low:.3g} … {e.high:.3g})")
+    return Decision(
+        CANNOT, f"the bounds {e.low:.3g} … {e.high:.3g} include the claimed {claim:g}: they do not decide it"
+    )
+
+
 def _holds(x: float, r: Reading) -> bool:
     if math.isnan(x):
         return False
@@ -262,4 +280,5 @@ RULES: dict[str, Callable[[Hypothesis, Estimate, Context], Decision]] = {
     "oos_gain": oos_gain,
     "tolerance": tolerance,
     "composite": composite,
+    "bounds": bounds,
 }
