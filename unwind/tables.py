@@ -145,21 +145,23 @@ def brief(table: pd.DataFrame, ids: list[str], *, title: str = "Verdict in brief
     )
 
 
-def story_board(table: pd.DataFrame, rows: list[tuple[str, str, str | None, str]]) -> HTML:
+def story_board(table: pd.DataFrame, rows: list[tuple[str, str | None, str | None, str]]) -> HTML:
     """The intro's board of the causal stories: story, verdict on the data the article had (in sample), and the
-    verdict of the same registered rule on the year after it (out of sample).  ``rows``: (story, in-sample id,
-    out-of-sample id or None, link)."""
+    verdict of the same registered rule on the year after it (out of sample).  ``rows``: (story, in-sample id or
+    None for a forecast, out-of-sample id or None, link)."""
     body = []
+
+    def cell(hid: str | None, empty: str) -> str:
+        if hid is None:
+            return f'<span class="vreason">{html.escape(empty)}</span>'
+        return f'{badge(table.loc[hid])} <span class="vreason">{html.escape(hid)}</span>'
+
     for story, ins, oos, link in rows:
-        right = (
-            (badge(table.loc[oos]) + f' <span class="vreason">{html.escape(oos)}</span>')
-            if oos
-            else '<span class="vreason">judged on the year after the article: it is itself an out-of-sample call</span>'
-        )
+        left = cell(ins, "a forecast: it can only be judged on what came after")
+        right = cell(oos, "no out-of-sample test registered")
         body.append(
             f'<tr><th scope="row"><a href="{html.escape(link)}">{html.escape(story)}</a></th>'
-            f'<td data-label="To the article">{badge(table.loc[ins])} '
-            f'<span class="vreason">{html.escape(ins)}</span></td>'
+            f'<td data-label="To the article">{left}</td>'
             f'<td data-label="The year after">{right}</td></tr>'
         )
     head = (
