@@ -743,24 +743,16 @@ def evidence(p: pd.DataFrame, *, n_draws: int = 1000) -> dict:
     }
 
 
-def _span(idx: pd.Index) -> str:
+def span(idx: pd.Index) -> str:
+    """'YYYY-MM-DD .. YYYY-MM-DD' of an index (UTC timestamps shown as dates)."""
+    idx = idx.tz_convert(None) if getattr(idx, "tz", None) is not None else idx
     return f"{idx.min():%Y-%m-%d} .. {idx.max():%Y-%m-%d}"
 
 
-def _ci(r: pd.Series, **kw) -> Estimate:
-    """An Estimate from a regression row (coef, ci_low, ci_high, p_value, n)."""
-    return Estimate(
-        value=float(r["coef"]),
-        low=float(r["ci_low"]),
-        high=float(r["ci_high"]),
-        interval="95% CI",
-        p=float(r["p_value"]),
-        n=int(r["n"]),
-        **kw,
-    )
+_ci = Estimate.from_regression
 
 
-def _holds(r: pd.Series, sign: int, alpha: float) -> bool:
+def holds(r: pd.Series, sign: int, alpha: float) -> bool:
     """A robustness variant holds: p < ``alpha`` with the registered sign."""
     return bool(r["p_value"] < alpha and np.sign(r["coef"]) == sign)
 
@@ -768,8 +760,8 @@ def _holds(r: pd.Series, sign: int, alpha: float) -> bool:
 def estimates_from(ev: dict, alpha: float = 0.05) -> dict[str, Estimate]:
     """One :class:`~unwind.study.Estimate` per registered id of the chapter, from :func:`evidence` (no verdicts)."""
     d, h4, v_d, v4 = ev["daily"], ev["h4"], ev["var_d"], ev["var4"]
-    day_s = f"BTC daily {_span(d.dropna(subset=['ret', 'liq_long']).index)}, Binance-only liquidations"
-    h4_s = f"BTC 4h {_span(h4.index.tz_convert(None))}, Binance-only liquidations, Binance spot returns"
+    day_s = f"BTC daily {span(d.dropna(subset=['ret', 'liq_long']).index)}, Binance-only liquidations"
+    h4_s = f"BTC 4h {span(h4.index.tz_convert(None))}, Binance-only liquidations, Binance spot returns"
     out: dict[str, Estimate] = {}
     out["LIQ.H1.long"] = _ci(
         ev["h1_long"],
@@ -798,8 +790,8 @@ def estimates_from(ev: dict, alpha: float = 0.05) -> dict[str, Estimate]:
         sample=h4_s,
         method="HAC OLS ret(t+1) on long liq(t) in US$ 100 m, ctrl ret(t), ret(t-1), short liq(t)",
         checks={
-            "holds without 10/10": _holds(ev["dollar_ex"], -1, alpha),
-            "holds in logs": _holds(ev["h2_4h_log"], -1, alpha),
+            "holds without 10/10": holds(ev["dollar_ex"], -1, alpha),
+            "holds in logs": holds(ev["h2_4h_log"], -1, alpha),
             "VAR confirms": var_confirms(v4, "ret", "liq_long", -1, alpha),
         },
     )
@@ -814,7 +806,7 @@ def estimates_from(ev: dict, alpha: float = 0.05) -> dict[str, Estimate]:
     out["LIQ.H3.daily"] = _ci(
         h3,
         unit="% per log pt per 1 sd of leverage",
-        sample=f"BTC daily {_span(d.dropna(subset=['lev_z', 'liq_long', 'ret']).index)}, "
+        sample=f"BTC daily {span(d.dropna(subset=['lev_z', 'liq_long', 'ret']).index)}, "
         "Binance-only liquidations, all-venue OI",
         method="HAC OLS ret(t+1) on long liq x leverage z(t-1), ctrl liq, state, ret(t..t-1)",
         checks={"same sign at 4h": bool(ev["h3_4h"]["coef"] < 0)},

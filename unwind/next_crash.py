@@ -666,25 +666,7 @@ def evidence(p: pd.DataFrame) -> dict:
     return ev
 
 
-def _span(idx: pd.Index) -> str:
-    idx = idx.tz_convert(None) if getattr(idx, "tz", None) is not None else idx
-    return f"{idx.min():%Y-%m-%d} .. {idx.max():%Y-%m-%d}"
-
-
-def _ci(r: pd.Series, **kw) -> Estimate:
-    return Estimate(
-        value=float(r["coef"]),
-        low=float(r["ci_low"]),
-        high=float(r["ci_high"]),
-        interval="95% CI",
-        p=float(r["p_value"]),
-        n=int(r["n"]),
-        **kw,
-    )
-
-
-def _holds(r: pd.Series, sign: int, alpha: float) -> bool:
-    return bool(r["p_value"] < alpha and np.sign(r["coef"]) == sign)
+_span, _ci, _holds = liq.span, Estimate.from_regression, liq.holds  # the liquidation chapter's, unchanged
 
 
 def _var_est(v: dict, n: int, unit: str, sample: str, method: str) -> Estimate:

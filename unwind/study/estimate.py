@@ -57,6 +57,20 @@ class Estimate:
         self.checks = {str(k): bool(v) for k, v in self.checks.items()}
         self.readings = {str(r): {str(d): _float(v) for d, v in vals.items()} for r, vals in self.readings.items()}
 
+    @classmethod
+    def from_regression(cls, r, **kw) -> Estimate:
+        """An Estimate from a regression row with ``coef``, ``ci_low``, ``ci_high`` (95 %), ``p_value`` and ``n``
+        (the shape every chapter's HAC helpers return); ``kw`` sets unit, sample, method, checks, …"""
+        return cls(
+            value=float(r["coef"]),
+            low=float(r["ci_low"]),
+            high=float(r["ci_high"]),
+            interval="95% CI",
+            p=float(r["p_value"]),
+            n=int(r["n"]),
+            **kw,
+        )
+
     def to_dict(self) -> dict:
         return asdict(self)
 
