@@ -570,7 +570,8 @@ def var_row(var: stats.VarResult, caused: str, causing: str) -> dict[str, float]
     return {"p_value": float(caus[(caused, causing)]), "sum": est, "ci_low": lo, "ci_high": hi, "lags": lags}
 
 
-def _slope_estimate(s: Slope, unit: str, sample: str, method: str) -> Estimate:
+def slope_estimate(s: Slope, unit: str, sample: str, method: str) -> Estimate:
+    """The Estimate of a HAC slope (95 % CI, p, n; the method names its HAC lags)."""
     return Estimate(
         value=s.beta,
         low=s.ci_low,
@@ -629,8 +630,8 @@ def estimates(p: pd.DataFrame, a: dict[str, object] | None = None) -> dict[str, 
         )
 
     return {
-        "ETF.same": _slope_estimate(same, "% per US$ 1 bn", isamp, "HAC OLS r(t) on flow(t)"),
-        "ETF.H1.next": _slope_estimate(nxt, "% per US$ 1 bn", isamp, "HAC OLS r(t+1) on flow(t), control r(t)"),
+        "ETF.same": slope_estimate(same, "% per US$ 1 bn", isamp, "HAC OLS r(t) on flow(t)"),
+        "ETF.H1.next": slope_estimate(nxt, "% per US$ 1 bn", isamp, "HAC OLS r(t+1) on flow(t), control r(t)"),
         "ETF.H1.var": var_est(
             f2r, "% return per 1 % of AUM (summed lags)", "VAR Wald flow -> return; sum of lag coefficients, Wald CI"
         ),
@@ -647,7 +648,7 @@ def estimates(p: pd.DataFrame, a: dict[str, object] | None = None) -> dict[str, 
             method="R² of beta x flow(t) vs a zero forecast; CI from the HAC mean squared-error gain; "
             "one-sided Diebold-Mariano p",
         ),
-        "ETF.H2.next": _slope_estimate(h2, "US$ m per 1 % return", isamp, "HAC OLS flow(t+1) on r(t), control flow(t)"),
+        "ETF.H2.next": slope_estimate(h2, "US$ m per 1 % return", isamp, "HAC OLS flow(t+1) on r(t), control flow(t)"),
         "ETF.H2.var": var_est(
             r2f, "% of AUM per 1 % return (summed lags)", "VAR Wald return -> flow; sum of lag coefficients, Wald CI"
         ),

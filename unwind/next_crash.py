@@ -744,17 +744,7 @@ def estimates_from(ev: dict, alpha: float = 0.05) -> dict[str, Estimate]:
         ("OOS.ETF.H1.next", ev["etf_next"], "% per US$ 1 bn", "HAC OLS r(t+1) on flow(t), control r(t)"),
         ("OOS.ETF.H2.next", ev["etf_h2"], "US$ m per 1 % return", "HAC OLS flow(t+1) on r(t), control flow(t)"),
     ):
-        out[k] = Estimate(
-            value=s.beta,
-            low=s.ci_low,
-            high=s.ci_high,
-            interval="95% CI",
-            p=s.p_value,
-            n=s.n,
-            unit=unit,
-            sample=esamp,
-            method=f"{method}; HAC lags {s.hac_lags}",
-        )
+        out[k] = etf.slope_estimate(s, unit, esamp, method)  # the ETF chapter's constructor
     vs = f"{esamp}; VAR({var.lag_order}) by AIC"
     out["OOS.ETF.H1.var"] = _var_est(
         etf.var_row(var, "r_cc", "flow_pct_aum"),
