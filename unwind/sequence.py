@@ -33,8 +33,8 @@ LEADLAG_START, LEADLAG_END = pd.Timestamp("2025-10-01"), pd.Timestamp("2025-11-1
 PRE_DAYS = 5  # C19: U.S. trading days in the pre-window before the largest OI fall
 BLOCK, N_BOOT = 5, 4000  # SEQ.H1/H2 block bootstrap: mean block at least 5 days, 4,000 draws
 TOP_K = 20  # SEQ.damage: the largest deleveraging days compared
-C6_CLAIM_BN, C6_TOL = 19.2, 0.10
-C8_SHARES = {0.5: 50.0, 1.0: 25.0}  # US$ bn threshold -> claimed share of days (%)
+C8_THRESHOLDS_BN = (0.5, 1.0)  # SEQ.bounds.c8 and SEQ.bounds.c8.one (the claimed shares are in the registry)
+C8_IDS = {0.5: "SEQ.bounds.c8", 1.0: "SEQ.bounds.c8.one"}
 COINS4 = ("btc", "eth", "sol", "xrp")
 #: other large deleveragings the chapter compares with 10/10 (dates named in the chapter's brief)
 OTHER_EVENTS = ("2020-03-12", "2021-05-19", "2021-12-04", "2026-02-05")
@@ -145,6 +145,44 @@ def _first_negative_run_day(f: pd.Series) -> pd.Timestamp | None:
     return after.index[0] if len(after) else None
 
 
+def sequence_test(
+    flow: pd.Series, oi_level: pd.Series, start: pd.Timestamp, end: pd.Timestamp, pre_days: int = PRE_DAYS
+) -> dict:
+    """The registered C19 rule on one period: outflows first (:func:`order_test`) AND leverage fell after them.
+
+    ``oi_level``: OI in coins by UTC day.  The outflow start O is the first U.S. trading day from which the
+    cumulative flow since ``start`` stays negative up to the day before ``end`` (flows dated ``end`` are decided
+    after most of that UTC day).  "Leverage fell" when O exists, OI in coins at the close of ``end`` is lower
+    than at the close of O - 1 (the last close before the outflows began), and the period's largest one-day fall
+    t* comes after O.  yes = 1 when both parts hold.
+    """
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    order = order_test(flow, log_change_pct(oi_level), start, end, pre_days)
+    f = flow.dropna().loc[start : end - pd.Timedelta(days=1)]
+    o = _first_negative_run_day(f)
+    lvl = oi_level.dropna()
+    if o is None:
+        base_day, change, after = pd.NaT, math.nan, False
+    else:
+        base_day = o - pd.Timedelta(days=1)
+        change = float(100 * np.log(lvl.loc[end] / lvl.loc[base_day]))
+        after = bool(order["t_star"] > o)
+    fell = bool(o is not None and change < 0 and after)
+    trough = lvl.loc[o:end] if o is not None else lvl.iloc[:0]
+    return {
+        **order,
+        "outflows_first": order["yes"],
+        "outflow_start": o,
+        "oi_base_day": base_day,
+        "oi_change_pct": change,
+        "oi_min_change_pct": float(100 * np.log(trough.min() / lvl.loc[base_day])) if len(trough) else math.nan,
+        "oi_change_from_start_pct": float(100 * np.log(lvl.loc[end] / lvl.loc[start])),
+        "t_star_after_outflows": after,
+        "leverage_fell": float(fell),
+        "yes": float(bool(order["yes"]) and fell),
+    }
+
+
 def rebound_high_day(p: pd.DataFrame) -> pd.Timestamp:
     """C19 reading (b)'s start: the day of the highest BTC close in the book's late_october window."""
     a, b = reg.window("late_october")
@@ -160,14 +198,55 @@ def c19_periods(p: pd.DataFrame) -> dict[str, pd.Timestamp]:
 
 def c19_frame(p: pd.DataFrame) -> pd.DataFrame:
     """The sequence rule per reading and as-of date (one row each)."""
-    chg = log_change_pct(oi_coins_daily(p))
-    last_oi = chg.last_valid_index()
+    lvl = oi_coins_daily(p)
+    last_oi = lvl.last_valid_index()
     rows = []
     for reading, start in c19_periods(p).items():
         for d in reg.book().as_of_window:
-            r = order_test(p["etf_btc_flow_usd_m"].loc[: d - pd.Timedelta(days=1)], chg, start, min(d, last_oi))
+            r = sequence_test(p["etf_btc_flow_usd_m"].loc[: d - pd.Timedelta(days=1)], lvl, start, min(d, last_oi))
             rows.append({"reading": reading, "as_of": d, **r})
     return pd.DataFrame(rows)
+
+
+def c19_placebo(p: pd.DataFrame, first: str = "2025-10-11", last: str = "2025-11-07") -> pd.DataFrame:
+    """The previous rule (outflows before the largest one-day fall only) and the registered rule (also: leverage
+    fell after the outflows) for every start day S from ``first`` to ``last``, on the primary date's data."""
+    lvl = oi_coins_daily(p)
+    end = min(reg.book().primary_date, lvl.last_valid_index())
+    flow = p["etf_btc_flow_usd_m"].loc[: reg.book().primary_date - pd.Timedelta(days=1)]
+    rows = []
+    for s in pd.date_range(first, last, freq="D"):
+        r = sequence_test(flow, lvl, s, end)
+        rows.append(
+            {
+                "start": s,
+                "t_star": r["t_star"],
+                "outflows_first": r["outflows_first"],
+                "outflow_start": r["outflow_start"],
+                "oi_change_pct": r["oi_change_pct"],
+                "yes": r["yes"],
+            }
+        )
+    return pd.DataFrame(rows).set_index("start")
+
+
+def venue_change_days(venue4h: pd.DataFrame, day_a: pd.Timestamp, day_b: pd.Timestamp) -> pd.DataFrame:
+    """OI in coins by venue from the last 4h point of UTC day ``day_a`` to the last point of ``day_b`` (log %,
+    coins = USD OI / the venue file's BTC price at the same point); venues with both points only."""
+    v = venue4h.copy()
+    v.index = _naive(v.index)
+    last = v.groupby(v.index.normalize()).last()
+    stamp = v.index.to_series().groupby(v.index.normalize()).last()
+    a, b = last.loc[pd.Timestamp(day_a)], last.loc[pd.Timestamp(day_b)]
+    rows = {}
+    for c in [c for c in v.columns if c.endswith("_oi_usd")]:
+        if pd.isna(a[c]) or pd.isna(b[c]) or a[c] <= 0:
+            continue
+        ca, cb = a[c] / a["btc_price_usd"], b[c] / b["btc_price_usd"]
+        rows[c.removesuffix("_oi_usd")] = {"coins_from": ca, "coins_to": cb, "change_coins_pct": 100 * np.log(cb / ca)}
+    out = pd.DataFrame.from_dict(rows, orient="index").sort_values("coins_from", ascending=False)
+    out.attrs["from_stamp"], out.attrs["to_stamp"] = stamp.loc[pd.Timestamp(day_a)], stamp.loc[pd.Timestamp(day_b)]
+    return out
 
 
 def c19_estimate(p: pd.DataFrame) -> Estimate:
@@ -177,24 +256,23 @@ def c19_estimate(p: pd.DataFrame) -> Estimate:
     }
     prim = f[f["as_of"] == reg.book().primary_date].set_index("reading")
     a, b = prim.iloc[0], prim.iloc[1]
-    txt = (
-        f"(a) from {a['start']:%m/%d}: largest OI-in-coins fall {a['t_star']:%m/%d} ({a['oi_drop_pct']:.1f} %), "
-        f"flow over the {PRE_DAYS} U.S. days before {a['pre_flow_usd_m']:+,.0f} US$ m, since {a['start']:%m/%d} "
-        f"{a['cum_flow_usd_m']:+,.0f}; (b) from {b['start']:%m/%d}: {b['t_star']:%m/%d} ({b['oi_drop_pct']:.1f} %), "
-        f"{b['pre_flow_usd_m']:+,.0f} and {b['cum_flow_usd_m']:+,.0f} US$ m"
-    )
-    first = f["yes"].loc[f["reading"] == f["reading"].iloc[0]]
+
+    def part(r: pd.Series) -> str:
+        o = "none" if r["outflow_start"] is None else f"{r['outflow_start']:%m/%d}"
+        return (
+            f"largest OI-in-coins fall {r['t_star']:%m/%d} ({r['oi_drop_pct']:.1f} %), flow over the {PRE_DAYS} "
+            f"U.S. days before {r['pre_flow_usd_m']:+,.0f} US$ m, since {r['start']:%m/%d} "
+            f"{r['cum_flow_usd_m']:+,.0f}; outflow start {o}, OI in coins from then to {r['end']:%m/%d} "
+            f"{r['oi_change_pct']:+.1f} %"
+        )
+
     return Estimate(
-        value=float(a["yes"]),
-        low=float(first.min()),
-        high=float(first.max()),
-        interval="range over as-of dates",
-        unit="yes = 1",
-        n=int(len(f) // 2),
-        sample="each as-of date of study/book.yaml; OI to 2025-11-14",
-        method="sequence rule: flow before the largest one-day fall of all-venue OI in coins",
+        unit=f"yes = 1, by reading: (a) {a['yes']:.0f}, (b) {b['yes']:.0f}",
+        sample="each as-of date of study/book.yaml; OI to 2025-11-14 (the same data on every as-of date)",
+        method="outflows before the largest one-day fall of all-venue OI in coins, and OI in coins lower at the "
+        "end than before the outflows began",
         readings=readings,
-        text=txt,
+        text=f"(a) from {a['start']:%m/%d}: {part(a)}; (b) from {b['start']:%m/%d}: {part(b)}",
     )
 
 
@@ -207,27 +285,57 @@ def lead_lag_pairs(
     direction: str,
     start: pd.Timestamp = LEADLAG_START,
     end: pd.Timestamp = LEADLAG_END,
+    pairing: str = "per_flow",
 ) -> pd.DataFrame:
-    """Pairs (x, y, oi_day) for the registered lead-lag correlations.
+    """Pairs (x, y, oi_first, oi_day, flow_day) for the registered lead-lag correlations.
 
     ``flow_oi``: x = flow of U.S. day t, y = OI change of UTC day t+1 (t in [start, end]).
-    ``oi_flow``: x = OI change of UTC day t, y = flow of the first U.S. trading day after t (t in [start, end]).
+    ``oi_flow``: the OI changes of UTC days t in [start, end] against the flow of the first U.S. trading day
+    after t.  ``pairing`` says how days map to flows: "per_flow" (registered) sums the OI changes of every UTC
+    day since the previous flow's day, one pair per flow; "next_day" keeps only OI days whose next UTC day is a
+    U.S. trading day; "every_day" (the first edition) pairs every OI day, so a Monday flow appears up to three
+    times.  ``oi_first`` / ``oi_day``: the first and last OI day of the pair.
     """
     f = flow.dropna()
+    cols = ["x", "y", "oi_first", "oi_day", "flow_day"]
     rows = []
     if direction == "flow_oi":
         for t, v in f.loc[start:end].items():
             d = t + pd.Timedelta(days=1)
             if d in oi_chg.index and not math.isnan(oi_chg.loc[d]):
-                rows.append({"x": v, "y": float(oi_chg.loc[d]), "oi_day": d, "flow_day": t})
-    elif direction == "oi_flow":
-        for t, v in oi_chg.loc[start:end].dropna().items():
-            nxt = f.loc[t + pd.Timedelta(days=1) :]
-            if len(nxt) and nxt.index[0] <= end + pd.Timedelta(days=4):
-                rows.append({"x": float(v), "y": float(nxt.iloc[0]), "oi_day": t, "flow_day": nxt.index[0]})
-    else:
+                rows.append({"x": v, "y": float(oi_chg.loc[d]), "oi_first": d, "oi_day": d, "flow_day": t})
+        return pd.DataFrame(rows, columns=cols)
+    if direction != "oi_flow":
         raise ValueError(f"direction must be 'flow_oi' or 'oi_flow', got {direction!r}")
-    return pd.DataFrame(rows, columns=["x", "y", "oi_day", "flow_day"])
+    if pairing not in ("per_flow", "next_day", "every_day"):
+        raise ValueError(f"pairing must be 'per_flow', 'next_day' or 'every_day', got {pairing!r}")
+    for t, v in oi_chg.loc[start:end].dropna().items():
+        nxt = f.loc[t + pd.Timedelta(days=1) :]
+        if len(nxt) and nxt.index[0] <= end + pd.Timedelta(days=4):
+            rows.append({"x": float(v), "y": float(nxt.iloc[0]), "oi_first": t, "oi_day": t, "flow_day": nxt.index[0]})
+    pairs = pd.DataFrame(rows, columns=cols)
+    if pairing == "next_day":
+        return pairs[pairs["flow_day"] == pairs["oi_day"] + pd.Timedelta(days=1)].reset_index(drop=True)
+    if pairing == "per_flow":
+        g = pairs.groupby("flow_day", sort=True)
+        return pd.DataFrame(
+            {
+                "x": g["x"].sum(),
+                "y": g["y"].first(),
+                "oi_first": g["oi_first"].min(),
+                "oi_day": g["oi_day"].max(),
+            }
+        ).reset_index()[cols]
+    return pairs
+
+
+def fisher_interval(r: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """The analytic (Fisher z) interval of a Pearson correlation, shown beside the bootstrap interval."""
+    if n <= 3:
+        return math.nan, math.nan
+    z, se = math.atanh(r), 1 / math.sqrt(n - 3)
+    q = sps.norm.ppf(0.5 + level / 2)
+    return math.tanh(z - q * se), math.tanh(z + q * se)
 
 
 def boot_corr(
@@ -250,10 +358,13 @@ def boot_corr(
     lo, hi = np.quantile(b, [0.025, 0.975])
     p = float(stats.bootstrap_p(b))
     rho, p_s = sps.spearmanr(x, y)
+    f_lo, f_hi = fisher_interval(r, n)
     return {
         "r": r,
         "low": float(lo),
         "high": float(hi),
+        "fisher_low": f_lo,
+        "fisher_high": f_hi,
         "p": p,
         "n": n,
         "spearman": float(rho),
@@ -265,10 +376,11 @@ CASCADE_DAYS = (pd.Timestamp("2025-10-10"), pd.Timestamp("2025-10-11"))
 
 
 def lead_lag(flow: pd.Series, oi_chg: pd.Series, direction: str, **kw) -> dict:
-    """One registered lead-lag test with its check (same sign without the cascade days)."""
-    pairs = lead_lag_pairs(flow, oi_chg, direction, **{k: v for k, v in kw.items() if k in ("start", "end")})
+    """One registered lead-lag test with its check (same sign without the cascade days: pairs whose OI days
+    include 10/10 or 10/11 are dropped)."""
+    pairs = lead_lag_pairs(flow, oi_chg, direction, **{k: v for k, v in kw.items() if k in ("start", "end", "pairing")})
     res = boot_corr(pairs["x"], pairs["y"])
-    keep = ~pairs["oi_day"].isin(CASCADE_DAYS)
+    keep = (pairs["oi_day"] < CASCADE_DAYS[0]) | (pairs["oi_first"] > CASCADE_DAYS[1])
     ex = boot_corr(pairs.loc[keep, "x"], pairs.loc[keep, "y"])
     return {
         **res,
@@ -286,7 +398,7 @@ def lead_lag_estimate(res: dict, direction: str) -> Estimate:
     unit = (
         "correlation, flow(t) with OI change(t+1)"
         if direction == "flow_oi"
-        else "correlation, OI change(t) with next flow"
+        else "correlation, OI change since the previous flow with the next flow"
     )
     return Estimate(
         value=res["r"],
@@ -297,9 +409,15 @@ def lead_lag_estimate(res: dict, direction: str) -> Estimate:
         n=res["n"],
         unit=unit,
         sample=f"{LEADLAG_START:%Y-%m-%d} .. {LEADLAG_END:%Y-%m-%d}",
-        method=f"Pearson r, stationary block bootstrap (mean block >= {BLOCK}, {N_BOOT} draws)",
+        method=(
+            f"Pearson r, stationary block bootstrap percentile interval (mean block >= {BLOCK}, {N_BOOT} draws; "
+            f"about {res['n'] // BLOCK} blocks)"
+        ),
         checks={"same sign without 10/10": res["same_sign_ex"]},
-        text=f"r = {res['r']:.2f}; without 10/10-11 r = {res['r_ex']:.2f} (n = {res['n_ex']})",
+        text=(
+            f"r = {res['r']:.2f} (Fisher interval {res['fisher_low']:.2f} to {res['fisher_high']:.2f}); "
+            f"without 10/10-11 r = {res['r_ex']:.2f} (n = {res['n_ex']})"
+        ),
     )
 
 
@@ -555,18 +673,20 @@ def c6_bounds(p: pd.DataFrame, inp: dict) -> dict:
     hl_fall = (a["hyperliquid_oi_usd"] - b["hyperliquid_oi_usd"]) / 1e9
     bn_fall = (a["binance_oi_usd"] - b["binance_oi_usd"]) / 1e9
     hl = inp["hl"]
-    hl_btc = (hl.loc["BTC", "liq_notional_usd"] + hl.loc["BTC", "adl_notional_usd"]) / 1e9
+    hl_btc = hl.loc["BTC", "liq_notional_usd"] / 1e9  # liquidations only: ADL closes the winners, it is no liquidation
+    hl_btc_adl = hl.loc["BTC", "adl_notional_usd"] / 1e9
     liq = inp["liq4h"]
     day = liq.loc[pd.Timestamp(crash, tz="UTC") : pd.Timestamp(crash, tz="UTC") + pd.Timedelta(hours=20)]
     by = {c: (day[f"{c}_liq_long_usd"].sum() + day[f"{c}_liq_short_usd"].sum()) / 1e9 for c in COINS4}
     f_hi, f_lo = hl_btc / hl_fall, by["btc"] / bn_fall
+    f_hi_adl = (hl_btc + hl_btc_adl) / hl_fall
     s_lo = hl.loc["BTC", "liq_notional_usd"] / hl["liq_notional_usd"].sum()
     s_hi = by["btc"] / sum(by.values())
     observed = sum(by.values()) + hl["liq_notional_usd"].sum() / 1e9
-    implied_lo = fall_at_close * f_lo / s_hi
+    s_min, s_max = min(s_lo, s_hi), max(s_lo, s_hi)
+    implied_lo = fall_at_close * f_lo / s_max
     lower = max(observed, implied_lo)
-    upper = fall_at_prev * f_hi / s_lo
-    edge = C6_CLAIM_BN * (1 - C6_TOL)
+    upper = fall_at_prev * f_hi / s_min
     return {
         "oi_fall_coins": d_coins,
         "oi_fall_at_close_bn": fall_at_close,
@@ -574,7 +694,10 @@ def c6_bounds(p: pd.DataFrame, inp: dict) -> dict:
         "oi_fall_usd_bn": (oi.loc[prev] - oi.loc[crash]) / 1e9,
         "hl_oi_fall_bn": hl_fall,
         "bn_oi_fall_bn": bn_fall,
-        "hl_btc_liq_adl_bn": hl_btc,
+        "hl_btc_liq_bn": hl_btc,
+        "hl_btc_adl_bn": hl_btc_adl,
+        "f_hi_with_adl": f_hi_adl,
+        "upper_with_adl_bn": fall_at_prev * f_hi_adl / s_lo,
         "bn_btc_liq_bn": by["btc"],
         "bn_4coin_liq_bn": sum(by.values()),
         "hl_liq_bn": hl["liq_notional_usd"].sum() / 1e9,
@@ -582,13 +705,12 @@ def c6_bounds(p: pd.DataFrame, inp: dict) -> dict:
         "f_hi": f_hi,
         "s_lo": s_lo,
         "s_hi": s_hi,
+        "s_min": s_min,
+        "s_max": s_max,
         "observed_bn": observed,
         "implied_lo_bn": implied_lo,
         "lower_bn": lower,
         "upper_bn": upper,
-        "edge_bn": edge,
-        "not_excluded": float(upper >= edge),
-        "confirmed": float(lower >= edge),
         "btc_forced_lo_bn": fall_at_close * f_lo,
         "btc_forced_hi_bn": fall_at_prev * f_hi,
     }
@@ -614,65 +736,56 @@ def c8_multiplier(p: pd.DataFrame, inp: dict) -> dict:
 
 
 def c8_bounds(p: pd.DataFrame, inp: dict) -> pd.DataFrame:
-    """Per as-of date: share of days (%) above each threshold under the lower and the upper definition."""
+    """Per as-of date: share of days (%) above each threshold under the lower and the upper definition, and
+    (shown, not registered) under the median multiplier (B at its median)."""
     from .claims import binance_4coin_daily, share_at_least
 
     daily = binance_4coin_daily(inp["liq4h"])
     since = daily.loc[reg.date("crash") + pd.Timedelta(days=1) :]
-    m = c8_multiplier(p, inp)["M"]
+    mm = c8_multiplier(p, inp)
+    m, m_med = mm["M"], mm["B_median"] * mm["V"] * mm["C"]
     rows = {}
     for d in reg.book().as_of_window:
         s = since.loc[: d - pd.Timedelta(days=1)]
         row = {"n_days": len(s), "last_day": s.index.max()}
-        for thr, claim in C8_SHARES.items():
-            lo, hi = share_at_least(s, thr * 1e9), share_at_least(s * m, thr * 1e9)
-            row[f"lower_{thr}"], row[f"upper_{thr}"] = lo, hi
-            row[f"allowed_{thr}"], row[f"confirmed_{thr}"] = float(hi >= claim), float(lo >= claim)
+        for thr in C8_THRESHOLDS_BN:
+            row[f"lower_{thr}"] = share_at_least(s, thr * 1e9)
+            row[f"upper_{thr}"] = share_at_least(s * m, thr * 1e9)
+            row[f"median_m_{thr}"] = share_at_least(s * m_med, thr * 1e9)
         rows[d] = row
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("as_of")
 
 
 def c6_estimate(b: dict) -> Estimate:
-    days = [_day(d) for d in reg.book().as_of_window]
     return Estimate(
-        value=b["lower_bn"],
         low=b["lower_bn"],
         high=b["upper_bn"],
         interval="range over definitions",
         unit="US$ bn",
         n=1,
         sample="2025-10-10",
-        method="observed venues and the all-venue BTC OI fall x liquidations per OI fall / BTC share",
-        readings={
-            "not excluded by the bounds": dict.fromkeys(days, b["not_excluded"]),
-            "confirmed by the lower bound": dict.fromkeys(days, b["confirmed"]),
-        },
+        method=(
+            "lower: observed disjoint venues; upper: the all-venue BTC OI fall x Hyperliquid's liquidations (no ADL) "
+            "per OI fall / the smaller BTC share"
+        ),
         text=f"all-venue liquidations of 10/10 between {b['lower_bn']:.1f} and {b['upper_bn']:.1f} US$ bn",
     )
 
 
-def c8_estimate(w: pd.DataFrame) -> Estimate:
-    day = {_day(d): d for d in w.index}
-    readings = {
-        "0.5 bn on half the days allowed": "allowed_0.5",
-        "1 bn on a quarter of days allowed": "allowed_1.0",
-        "0.5 bn on half the days confirmed": "confirmed_0.5",
-        "1 bn on a quarter of days confirmed": "confirmed_1.0",
-    }
+def c8_estimate(w: pd.DataFrame, thr: float) -> Estimate:
     prim = w.loc[reg.book().primary_date]
+    lo, hi = float(prim[f"lower_{thr}"]), float(prim[f"upper_{thr}"])
     return Estimate(
-        value=float(prim["lower_0.5"]),
-        low=float(prim["lower_0.5"]),
-        high=float(prim["upper_0.5"]),
+        low=lo,
+        high=hi,
         interval="range over definitions",
-        unit="% of days >= US$0.5 bn",
+        unit=f"% of days >= US${thr:g} bn",
         n=int(prim["n_days"]),
         sample=f"2025-10-11 .. {prim['last_day']:%Y-%m-%d}",
-        method="share of days above the threshold, Binance 4 coins as observed and scaled by M",
-        readings={r: {k: float(w.loc[d, col]) for k, d in day.items()} for r, col in readings.items()},
+        method="share of days above the threshold, Binance 4 coins as observed (lower) and scaled by M (upper)",
         text=(
-            f">= 0.5 bn on {prim['lower_0.5']:.0f} to {prim['upper_0.5']:.0f} % of days, >= 1 bn on "
-            f"{prim['lower_1.0']:.0f} to {prim['upper_1.0']:.0f} %"
+            f">= {thr:g} bn on {lo:.0f} to {hi:.0f} % of days ({prim[f'median_m_{thr}']:.0f} % with the median "
+            "multiplier)"
         ),
     )
 
@@ -701,9 +814,13 @@ def deleveraging_days(p: pd.DataFrame) -> pd.DataFrame:
     return d
 
 
-def damage_table(d: pd.DataFrame, k: int = TOP_K) -> pd.DataFrame:
-    """The ``k`` largest falls of OI in coins, ranked by damage (1 = most price fall per 1 % of coins shed)."""
-    top = d.nsmallest(k, "oi_coins_chg_pct").copy()
+def damage_table(d: pd.DataFrame, k: int = TOP_K, down_only: bool = True) -> pd.DataFrame:
+    """The ``k`` largest falls of OI in coins, ranked by damage (1 = most price fall per 1 % of coins shed).
+
+    ``down_only`` (registered): only days on which BTC fell; a day on which the price rose did no price damage
+    and would rank below every down day by construction (the first edition, ``down_only=False``, kept them)."""
+    pool = d[d["btc_return_pct"] < 0] if down_only else d
+    top = pool.nsmallest(k, "oi_coins_chg_pct").copy()
     top["size_rank"] = np.arange(1, len(top) + 1)
     top["damage_rank"] = top["damage"].rank(ascending=False, method="min").astype(int)
     return top
@@ -744,6 +861,26 @@ def other_events(p: pd.DataFrame, d: pd.DataFrame, events: tuple[str, ...] = OTH
     return pd.DataFrame(rows).set_index("date")
 
 
+def damage_sensitivity(d: pd.DataFrame, ks: tuple[int, ...] = (10, 15, 20, 25, 40)) -> pd.DataFrame:
+    """10/10's damage rank / k for several k, among down days (registered set) and among all days (first edition)."""
+    rows = []
+    crash = reg.date("crash")
+    for k in ks:
+        for down, name in ((True, "days BTC fell"), (False, "all days")):
+            t = damage_table(d, k, down_only=down)
+            r = t.loc[crash] if crash in t.index else None
+            rows.append(
+                {
+                    "k": k,
+                    "set": name,
+                    "rank": int(r["damage_rank"]) if r is not None else math.nan,
+                    "rank_over_k": float(r["damage_rank"]) / k if r is not None else math.nan,
+                    "n_up_days": int((t["btc_return_pct"] >= 0).sum()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def damage_estimate(top: pd.DataFrame) -> Estimate:
     crash = reg.date("crash")
     if crash not in top.index:
@@ -754,7 +891,9 @@ def damage_estimate(top: pd.DataFrame) -> Estimate:
         n=len(top),
         unit="damage rank / k",
         sample="UTC days 2020-02-28 .. 2025-11-14",
-        method=f"rank of % price fall per 1 % of OI in coins shed among the {len(top)} largest falls",
+        method=(
+            f"rank of % price fall per 1 % of OI in coins shed among the {len(top)} largest falls on days BTC fell"
+        ),
         text=(
             f"10/10: {r['btc_return_pct']:.1f} % for {r['oi_coins_chg_pct']:.1f} % of coins "
             f"(damage {r['damage']:.2f}), damage rank {int(r['damage_rank'])} of {len(top)}, "
@@ -967,7 +1106,9 @@ def cascade_inputs(p: pd.DataFrame, inp: dict, bounds: dict) -> dict:
 
 
 def band_summary(band: pd.DataFrame) -> dict:
-    """Amplification over the consistent calibrations, without and with the same-bar impact."""
+    """Amplification where a log-normal book reaches the 10/10 fall, without and with the same-bar impact, and
+    how many calibrations were dropped and why.  The amplification of a calibration is fall / (fall - impact x
+    forced) before the book enters: the book only decides whether a calibration reaches the fall."""
     ok = band[band["status"] == "reaches the 10/10 fall"]
     core = ok[ok["impact_source"] != "same bar"]
     return {
@@ -979,6 +1120,8 @@ def band_summary(band: pd.DataFrame) -> dict:
         "n_short": int((band["status"] == "stops short").sum()),
         "n": len(band),
         "n_ok": len(ok),
+        "n_distinct": int(band["amplification"].round(6).nunique()),
+        "max_finite": float(band.loc[np.isfinite(band["amplification"]), "amplification"].max()),
     }
 
 
@@ -996,6 +1139,7 @@ def evidence(p: pd.DataFrame, inp: dict | None = None) -> dict:
     w8 = c8_bounds(p, inp)
     dd = deleveraging_days(p)
     top = damage_table(dd)
+    top_all = damage_table(dd, down_only=False)
     return {
         "inputs": inp,
         "oi_chg": chg,
@@ -1007,6 +1151,7 @@ def evidence(p: pd.DataFrame, inp: dict | None = None) -> dict:
         "c8_m": c8_multiplier(p, inp),
         "deleveraging": dd,
         "damage_top": top,
+        "damage_top_all": top_all,
     }
 
 
@@ -1016,7 +1161,7 @@ def estimates_from(p: pd.DataFrame, ev: dict) -> dict[str, Estimate]:
         "SEQ.H1.flow_oi": lead_lag_estimate(ev["h1"], "flow_oi"),
         "SEQ.H2.oi_flow": lead_lag_estimate(ev["h2"], "oi_flow"),
         "SEQ.bounds.c6": c6_estimate(ev["c6"]),
-        "SEQ.bounds.c8": c8_estimate(ev["c8"]),
+        **{hid: c8_estimate(ev["c8"], thr) for thr, hid in C8_IDS.items()},
         "SEQ.damage": damage_estimate(ev["damage_top"]),
     }
 
