@@ -204,7 +204,8 @@ def test_tolerance_relative_kinds_and_yes_no_parts():
     e2 = Estimate(readings={"flow": days([-1.25] * 8), "late": days([0.5] * 8)})
     assert rules.tolerance(h, e2, ctx()).word == PARTLY
     yes_no = H("tolerance", contradicted_if_false=True, readings={"bottom": {"tolerance": {"kind": "true"}}})
-    assert rules.tolerance(yes_no, Estimate(readings={"bottom": days([0] * 8)}), ctx()).word == CONTRA
+    d = rules.tolerance(yes_no, Estimate(readings={"bottom": days([0] * 8)}), ctx())
+    assert d.word == CONTRA and "is false on the primary date" in d.reason
     plain = H("tolerance", readings={"bottom": {"tolerance": {"kind": "true"}}})
     assert rules.tolerance(plain, Estimate(readings={"bottom": days([0] * 8)}), ctx()).word == NOT
     for kind, v, x, ok in [("at_least", 20, 25, True), ("at_most", 1, 2, False), ("above", 0, 0, False)]:

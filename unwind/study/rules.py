@@ -241,7 +241,11 @@ def tolerance(h: Hypothesis, e: Estimate, ctx: Context) -> Decision:
     reason = {
         SUPPORTED: "holds on the primary date",
         NOT: "misses its tolerance on the primary date",
-        CONTRA: "misses by more than the contradiction margin on the primary date",
+        CONTRA: (
+            "is false on the primary date"
+            if all(r.kind == "true" for r in h.readings.values())
+            else "misses by more than the contradiction margin on the primary date"
+        ),
         PARTLY: f"holds under {', '.join(held)} only",
     }[word]
     if len(h.readings) > 1 and word != PARTLY:
