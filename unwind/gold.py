@@ -669,6 +669,56 @@ def evidence(p: pd.DataFrame) -> dict[str, object]:
     return ev
 
 
+def h1_estimate(h1: dict, sample: str) -> Estimate:
+    """The "strongest pair" Estimate from :func:`strongest_pair_test` (in sample here, out of sample in 06)."""
+    best = h1["best_other"]
+    return Estimate(
+        value=h1["diff"],
+        low=h1["ci_low"],
+        high=h1["ci_high"],
+        interval="95% CI",
+        p=h1["p_value"],
+        n=h1["n"],
+        unit="correlation",
+        sample=sample,
+        method=f"|r(BTC,gold)| − |r(BTC,{best})|, daily returns, block bootstrap "
+        "(stationary, Politis-White block, at least 5 days) re-selecting the strongest other pair in every draw",
+        text=f"r(gold) {h1['r_target']:.2f} vs r({best}) {h1['r_best']:.2f}; {best} "
+        f"the strongest other in {100 * h1['best_share'][best]:.0f} % of draws",
+    )
+
+
+def corr_change_estimate(h2: dict, sample: str, after: str) -> Estimate:
+    """The correlation-change Estimate from :func:`corr_change`; ``after`` names the second period in words."""
+    return Estimate(
+        value=h2["diff"],
+        low=h2["ci_low"],
+        high=h2["ci_high"],
+        interval="95% CI",
+        p=h2["p_value"],
+        n=h2["n_pre"] + h2["n_post"],
+        unit="correlation",
+        sample=sample,
+        method="r(post) − r(pre), Fisher-z test, Zou interval",
+        text=f"r(BTC,gold) {h2['r_pre']:.2f} before, {h2['r_post']:.2f} {after}",
+    )
+
+
+def chow_estimate(ch: dict, sample: str) -> Estimate:
+    """The Chow break Estimate (change in the gold beta) from :func:`chow_test`."""
+    return Estimate(
+        value=ch["change_gold"],
+        low=ch["change_gold_low"],
+        high=ch["change_gold_high"],
+        interval="95% CI",
+        p=ch["change_gold_p"],
+        n=ch["n"],
+        unit="% BTC per % gold",
+        sample=sample,
+        method=f"change in gold beta, BTC on gold + Nasdaq-100, HAC({ch['hac_lags']}) Wald",
+    )
+
+
 def estimates(p: pd.DataFrame) -> dict[str, Estimate]:
     """One :class:`~unwind.study.Estimate` per hypothesis registered in ``study/04_gold.yaml``."""
     s = samples(p)
@@ -683,43 +733,9 @@ def estimates(p: pd.DataFrame) -> dict[str, Estimate]:
     ch = chow_test(both, "btc", BREAK_XS, CRASH)
     cu = cusum_test(both, "btc", BREAK_XS)
     return {
-        "GOLD.H1": Estimate(
-            value=h1["diff"],
-            low=h1["ci_low"],
-            high=h1["ci_high"],
-            interval="95% CI",
-            p=h1["p_value"],
-            n=h1["n"],
-            unit="correlation",
-            sample=f"{pre_s}, BTC at 16:00 NY, common days",
-            method=f"|r(BTC,gold)| − |r(BTC,{h1['best_other']})|, daily returns, block bootstrap "
-            "(stationary, Politis-White block, at least 5 days) re-selecting the strongest other pair in every draw",
-            text=f"r(gold) {h1['r_target']:.2f} vs r({h1['best_other']}) {h1['r_best']:.2f}; {h1['best_other']} "
-            f"the strongest other in {100 * h1['best_share'][h1['best_other']]:.0f} % of draws",
-        ),
-        "GOLD.H2.corr": Estimate(
-            value=h2["diff"],
-            low=h2["ci_low"],
-            high=h2["ci_high"],
-            interval="95% CI",
-            p=h2["p_value"],
-            n=h2["n_pre"] + h2["n_post"],
-            unit="correlation",
-            sample=f"{pre_s} vs {post_s}",
-            method="r(post) − r(pre), Fisher-z test, Zou interval",
-            text=f"r(BTC,gold) {h2['r_pre']:.2f} before, {h2['r_post']:.2f} after 10/10",
-        ),
-        "GOLD.H2.chow": Estimate(
-            value=ch["change_gold"],
-            low=ch["change_gold_low"],
-            high=ch["change_gold_high"],
-            interval="95% CI",
-            p=ch["change_gold_p"],
-            n=ch["n"],
-            unit="% BTC per % gold",
-            sample=f"{both_s}, break {CRASH:%Y-%m-%d}",
-            method=f"change in gold beta, BTC on gold + Nasdaq-100, HAC({ch['hac_lags']}) Wald",
-        ),
+        "GOLD.H1": h1_estimate(h1, f"{pre_s}, BTC at 16:00 NY, common days"),
+        "GOLD.H2.corr": corr_change_estimate(h2, f"{pre_s} vs {post_s}", "after 10/10"),
+        "GOLD.H2.chow": chow_estimate(ch, f"{both_s}, break {CRASH:%Y-%m-%d}"),
         "GOLD.H2.cusum": Estimate(
             value=cu["stat"],
             p=cu["p_value"],

@@ -193,17 +193,7 @@ def predictive(
         keep = ~X.index.isin(exclude)
         y, X = y[keep], X[keep]
     res = stats.hac_ols(y, X)
-    lo, hi = res.conf_int().loc[x]
-    return pd.Series(
-        {
-            "coef": res.params[x],
-            "ci_low": lo,
-            "ci_high": hi,
-            "p_value": res.pvalues[x],
-            "n": int(res.nobs),
-            "hac_lags": res.hac_lags,
-        }
-    )
+    return stats.coef_row(res, x)
 
 
 def var_analysis(df: pd.DataFrame, *, maxlags: int = 10, ic: str = "aic") -> stats.VarResult:
@@ -454,10 +444,17 @@ def hf_chain(df: pd.DataFrame, *, n_boot: int = 500, seed: int = config.SEED, bl
     ).set_index("step")
 
 
-def dollar_effect(df: pd.DataFrame, *, per_usd_m: float = 100.0, exclude: pd.DatetimeIndex | None = None) -> pd.Series:
+def dollar_effect(
+    df: pd.DataFrame,
+    *,
+    per_usd_m: float = 100.0,
+    exclude: pd.DatetimeIndex | None = None,
+    controls: tuple[str, ...] = (),
+) -> pd.Series:
     """Next-bar return (%) per ``per_usd_m`` US$ m more long liquidations in a bar (linear in dollars, HAC).
 
-    Controls: ret(t), ret(t-1) and short liquidations (US$ m), so the effect is beyond the same-bar move.
+    Controls: ret(t), ret(t-1) and short liquidations (US$ m), so the effect is beyond the same-bar move; plus any
+    columns of ``df`` named in ``controls`` (e.g. trading activity, chapter 06).
     """
     y = df["ret"].shift(-1).rename("ret_next")
     X = pd.DataFrame(
@@ -468,21 +465,13 @@ def dollar_effect(df: pd.DataFrame, *, per_usd_m: float = 100.0, exclude: pd.Dat
             "short_per_unit": df["liq_short_m"] / per_usd_m,
         }
     )
+    for c in controls:
+        X[c] = df[c]
     if exclude is not None:
         keep = ~X.index.isin(exclude)
         y, X = y[keep], X[keep]
     res = stats.hac_ols(y, X)
-    lo, hi = res.conf_int().loc["long_per_unit"]
-    return pd.Series(
-        {
-            "coef": res.params["long_per_unit"],
-            "ci_low": lo,
-            "ci_high": hi,
-            "p_value": res.pvalues["long_per_unit"],
-            "n": int(res.nobs),
-            "hac_lags": res.hac_lags,
-        }
-    )
+    return stats.coef_row(res, "long_per_unit")
 
 
 def bars_above(
@@ -550,16 +539,7 @@ def h1_by_state(df: pd.DataFrame, *, state: str = "lev_z") -> pd.Series:
         }
     )
     res = stats.hac_ols(df["liq_long"], X)
-    lo, hi = res.conf_int().loc["down_x_state"]
-    return pd.Series(
-        {
-            "coef": res.params["down_x_state"],
-            "ci_low": lo,
-            "ci_high": hi,
-            "p_value": res.pvalues["down_x_state"],
-            "n": int(res.nobs),
-        }
-    )
+    return stats.coef_row(res, "down_x_state")
 
 
 # --- tails ----------------------------------------------------------------------------------------------------------
@@ -757,6 +737,24 @@ def holds(r: pd.Series, sign: int, alpha: float) -> bool:
     return bool(r["p_value"] < alpha and np.sign(r["coef"]) == sign)
 
 
+def amp_estimate(amp: pd.Series, wald_p: float, var, sample: str) -> Estimate:
+    """The amplification Estimate (ratio - 1 with the interval of the coefficient draws, Wald p of long
+    liquidations -> return) from :func:`amplification` and the 4h VAR (in sample here, out of sample in 06)."""
+    return Estimate(
+        value=float(amp["ratio"]) - 1,
+        low=float(amp["ratio_low"]) - 1,
+        high=float(amp["ratio_high"]) - 1,
+        interval="95% CI",
+        p=wald_p,
+        n=var.n,
+        unit="amplification ratio - 1, 24h",
+        sample=sample,
+        method=f"VAR({var.lag_order}) ordering ret, long, short; cum. 24h response to a -1% shock with / without "
+        "the liquidation terms; interval of coefficient draws; Wald p of long liq -> ret",
+        text=f"ratio {amp['ratio']:.2f} ({amp['ratio_low']:.2f} to {amp['ratio_high']:.2f})",
+    )
+
+
 def estimates_from(ev: dict, alpha: float = 0.05) -> dict[str, Estimate]:
     """One :class:`~unwind.study.Estimate` per registered id of the chapter, from :func:`evidence` (no verdicts)."""
     d, h4, v_d, v4 = ev["daily"], ev["h4"], ev["var_d"], ev["var4"]
@@ -826,19 +824,7 @@ def estimates_from(ev: dict, alpha: float = 0.05) -> dict[str, Estimate]:
         checks={SPLIT_CHECK: same_sign_halves(ev["fb_split"])},
     )
     amp = ev["amp"]
-    out["LIQ.amp.4h"] = Estimate(
-        value=float(amp["ratio"]) - 1,
-        low=float(amp["ratio_low"]) - 1,
-        high=float(amp["ratio_high"]) - 1,
-        interval="95% CI",
-        p=ev["wald4"],
-        n=v4.n,
-        unit="amplification ratio - 1, 24h",
-        sample=h4_s,
-        method=f"VAR({v4.lag_order}) ordering ret, long, short; cum. 24h response to a -1% shock with / without the "
-        "liquidation terms; interval of coefficient draws; Wald p of long liq -> ret",
-        text=f"ratio {amp['ratio']:.2f} ({amp['ratio_low']:.2f} to {amp['ratio_high']:.2f})",
-    )
+    out["LIQ.amp.4h"] = amp_estimate(amp, ev["wald4"], v4, h4_s)
     oi = ev["oi_rank"].iloc[1]  # ranked against the long daily pull: the stricter comparison
     out["LIQ.oct10"] = Estimate(
         value=float(oi["p_value"]),

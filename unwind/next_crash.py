@@ -311,33 +311,6 @@ def daily_liq_oos(p: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- statistics added by this chapter
-def dollar_effect_controlled(df: pd.DataFrame, controls: list[str], *, per_usd_m: float = 100.0) -> pd.Series:
-    """:func:`unwind.liquidations.dollar_effect` with extra controls (e.g. trading activity) in the same regression."""
-    y = df["ret"].shift(-1).rename("ret_next")
-    X = pd.DataFrame(
-        {
-            "long_per_unit": df["liq_long_m"] / per_usd_m,
-            "ret0": df["ret"],
-            "ret1": df["ret"].shift(1),
-            "short_per_unit": df["liq_short_m"] / per_usd_m,
-        }
-    )
-    for c in controls:
-        X[c] = df[c]
-    res = stats.hac_ols(y, X)
-    lo, hi = res.conf_int().loc["long_per_unit"]
-    return pd.Series(
-        {
-            "coef": res.params["long_per_unit"],
-            "ci_low": lo,
-            "ci_high": hi,
-            "p_value": res.pvalues["long_per_unit"],
-            "n": int(res.nobs),
-            "hac_lags": res.hac_lags,
-        }
-    )
-
-
 def var_link(
     df: pd.DataFrame, caused: str, causing: str, *, extra: tuple[str, ...] = (), maxlags: int = 10
 ) -> dict[str, float]:
@@ -723,19 +696,7 @@ def estimates_from(ev: dict, alpha: float = 0.05) -> dict[str, Estimate]:
         checks={SPLIT_CHECK: construction_split_holds(d.index)},
     )
     amp = ev["amp"]
-    out["OOS.LIQ.amp.4h"] = Estimate(
-        value=float(amp["ratio"]) - 1,
-        low=float(amp["ratio_low"]) - 1,
-        high=float(amp["ratio_high"]) - 1,
-        interval="95% CI",
-        p=ev["wald4"],
-        n=v4.n,
-        unit="amplification ratio - 1, 24h",
-        sample=s4,
-        method=f"VAR({v4.lag_order}) ordering ret, long, short; cum. 24h response to a -1% shock with / without the "
-        "liquidation terms; interval of coefficient draws; Wald p of long liq -> ret",
-        text=f"ratio {amp['ratio']:.2f} ({amp['ratio_low']:.2f} to {amp['ratio_high']:.2f})",
-    )
+    out["OOS.LIQ.amp.4h"] = liq.amp_estimate(amp, ev["wald4"], v4, s4)
     # ETF
     eo, var = ev["etf_oos"], ev["etf_var"]
     first = eo[["r_next", "flow_bn"]].dropna().index
@@ -780,43 +741,9 @@ def estimates_from(ev: dict, alpha: float = 0.05) -> dict[str, Estimate]:
     gs, h1, h2, ch = ev["gold"], ev["gold_h1"], ev["gold_corr"], ev["gold_chow"]
     pre_s = f"{gold.PRE_START:%Y-%m-%d}..{gold.PRE_END:%Y-%m-%d}"
     post_s = _span(gs["post"].index)
-    out["OOS.GOLD.H1"] = Estimate(
-        value=h1["diff"],
-        low=h1["ci_low"],
-        high=h1["ci_high"],
-        interval="95% CI",
-        p=h1["p_value"],
-        n=h1["n"],
-        unit="correlation",
-        sample=f"{post_s}, BTC at 16:00 NY, common days",
-        method=f"|r(BTC,gold)| − |r(BTC,{h1['best_other']})|, daily returns, block bootstrap "
-        "(stationary, Politis-White block, at least 5 days) "
-        "re-selecting the strongest other pair in every draw",
-        text=f"r(gold) {h1['r_target']:.2f} vs r({h1['best_other']}) {h1['r_best']:.2f}",
-    )
-    out["OOS.GOLD.H2.corr"] = Estimate(
-        value=h2["diff"],
-        low=h2["ci_low"],
-        high=h2["ci_high"],
-        interval="95% CI",
-        p=h2["p_value"],
-        n=h2["n_pre"] + h2["n_post"],
-        unit="correlation",
-        sample=f"{pre_s} vs {post_s}",
-        method="r(post) − r(pre), Fisher-z test, Zou interval",
-        text=f"r(BTC,gold) {h2['r_pre']:.2f} before, {h2['r_post']:.2f} after the article",
-    )
-    out["OOS.GOLD.H2.chow"] = Estimate(
-        value=ch["change_gold"],
-        low=ch["change_gold_low"],
-        high=ch["change_gold_high"],
-        interval="95% CI",
-        p=ch["change_gold_p"],
-        n=ch["n"],
-        unit="% BTC per % gold",
-        sample=f"{pre_s} and {post_s}, break {gs['post'].index.min():%Y-%m-%d}",
-        method=f"change in gold beta, BTC on gold + Nasdaq-100, HAC({ch['hac_lags']}) Wald",
-    )
+    out["OOS.GOLD.H1"] = gold.h1_estimate(h1, f"{post_s}, BTC at 16:00 NY, common days")
+    out["OOS.GOLD.H2.corr"] = gold.corr_change_estimate(h2, f"{pre_s} vs {post_s}", "after the article")
+    out["OOS.GOLD.H2.chow"] = gold.chow_estimate(ch, f"{pre_s} and {post_s}, break {gs['post'].index.min():%Y-%m-%d}")
     # bottoming
     for name, tests, what in (
         ("H1", ev["bottom_h1"], "F&G ≤ 10 days minus other days"),
@@ -938,7 +865,7 @@ def control_table(ev: dict) -> pd.DataFrame:
         f = ev["h4" if freq == "4h" else "h1"].dropna(subset=[CONTROL])
         maxlags = 10 if freq == "4h" else 24
         for ctrl in ((), (CONTROL,)):
-            de = dollar_effect_controlled(f, list(ctrl))
+            de = liq.dollar_effect(f, controls=tuple(ctrl))
             lg = liq.predictive(f, controls=list(ctrl))
             vl = var_link(f, "ret", "liq_long", extra=ctrl, maxlags=maxlags)
             fb = var_link(f, "liq_long", "ret", extra=ctrl, maxlags=maxlags)

@@ -45,6 +45,22 @@ def hac_ols(y: pd.Series, X: pd.DataFrame | pd.Series, maxlags: int | None = Non
     return res
 
 
+def coef_row(res, term: str) -> pd.Series:
+    """One coefficient of a fitted (HAC) regression as the row every chapter reports: ``coef``, 95 % ``ci_low`` /
+    ``ci_high``, ``p_value``, ``n`` and the HAC lag count used (``hac_lags``, when the fit records it)."""
+    lo, hi = res.conf_int().loc[term]
+    return pd.Series(
+        {
+            "coef": res.params[term],
+            "ci_low": lo,
+            "ci_high": hi,
+            "p_value": res.pvalues[term],
+            "n": int(res.nobs),
+            "hac_lags": getattr(res, "hac_lags", np.nan),
+        }
+    )
+
+
 def local_projections(
     y: pd.Series,
     shock: pd.Series,
