@@ -45,6 +45,24 @@ def _p(x: float) -> str:
     return "< 0.001" if x < 0.001 else f"{x:.3f}"
 
 
+def ci_text(lo: float, hi: float, digits: int = 2) -> str:
+    """An interval as one readable cell, "−16.30 to 14.00" ("–" when a bound is missing)."""
+    if pd.isna(lo) or pd.isna(hi):
+        return "–"
+    return f"{lo:,.{digits}f} to {hi:,.{digits}f}".replace("-", "−")
+
+
+def with_ci(
+    df: pd.DataFrame, digits: int = 2, lo: str = "ci_low", hi: str = "ci_high", name: str = "ci"
+) -> pd.DataFrame:
+    """``df`` with its two interval columns replaced by one :func:`ci_text` column ``name`` in their place, so a
+    table fits a phone."""
+    out = df.drop(columns=[lo, hi])
+    text = [ci_text(a, b, digits) for a, b in zip(df[lo], df[hi], strict=True)]
+    out.insert(list(df.columns).index(lo), name, text)
+    return out
+
+
 def badge(row: pd.Series | dict) -> str:
     """One verdict badge: mark + words (never colour alone), the id and the word as data attributes; a ‡ when
     the rule was written or changed after a first look at the estimate (the registry's ``written: after``)."""
